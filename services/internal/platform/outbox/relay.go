@@ -1,0 +1,274 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/slotmesh/slotmesh/contracts"
+)
+
+// RelayOptions tune a Relay; zero values take the defaults.
+type RelayOptions struct {
+	Schema    string        // the service's schema; names the leader lock
+	Batch     int           // rows per round; default 256
+	Poll      time.Duration // idle poll interval; default 50 ms (Notify wakes it sooner)
+	Retention time.Duration // published rows kept this long, then pruned; default 1 h
+	Log       *slog.Logger
+
+	// afterPublish, when set (tests), runs after a batch is acknowledged by
+	// JetStream and before it is marked published: returning an error stops
+	// the relay there, as a crash would.
+	afterPublish func() error
+}
+
+// Relay publishes a service's outbox to JetStream. Several replicas may run
+// one each: a Postgres advisory lock makes one the leader, the others wait, so
+// events leave in commit order per aggregate.
+type Relay struct {
+	pool      *pgxpool.Pool
+	js        jetstream.JetStream
+	o         RelayOptions
+	wake      chan struct{}
+	published atomic.Int64
+}
+
+// NewRelay makes a relay; Run starts it.
+func NewRelay(pool *pgxpool.Pool, js jetstream.JetStream, o RelayOptions) *Relay {
+	if o.Batch <= 0 {
+		o.Batch = 256
+	}
+	if o.Poll <= 0 {
+		o.Poll = 50 * time.Millisecond
+	}
+	if o.Retention <= 0 {
+		o.Retention = time.Hour
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Relay{pool: pool, js: js, o: o, wake: make(chan struct{}, 1)}
+}
+
+// Notify wakes the relay now (call it after committing a transaction that
+// added events); it never blocks.
+func (r *Relay) Notify() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Published is how many events this relay has published and marked.
+func (r *Relay) Published() int64 { return r.published.Load() }
+
+// Run relays until ctx ends. Errors (database or NATS down) are logged and
+// retried with back-off; Run returns only ctx's error or a test hook's.
+func (r *Relay) Run(ctx context.Context) error {
+	backoff := newBackoff(50*time.Millisecond, 5*time.Second)
+	for {
+		err := r.lead(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var hook hookError
+		if errors.As(err, &hook) {
+			return hook.err
+		}
+		if err != nil {
+			r.o.Log.Warn("outbox relay: retrying", "schema", r.o.Schema, "error", err)
+		}
+		if !sleep(ctx, backoff.next()) {
+			return ctx.Err()
+		}
+	}
+}
+
+type hookError struct{ err error }
+
+func (h hookError) Error() string { return h.err.Error() }
+
+// lead takes the leader lock on a dedicated connection and relays while it
+// holds it. Losing the connection loses the lock; Run then tries again.
+func (r *Relay) lead(ctx context.Context) error {
+	conn, err := r.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	key := lockKey(r.o.Schema)
+	for {
+		var ok bool
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
+			conn.Conn().Close(context.Background()) // do not return a connection in an unknown state
+			return err
+		}
+		if ok {
+			break
+		}
+		if !sleep(ctx, time.Second) { // a standby: another replica leads
+			return ctx.Err()
+		}
+	}
+	defer func() {
+		// Closing the session releases the lock even if the unlock fails.
+		_, _ = conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", key)
+	}()
+
+	lastPrune := time.Time{}
+	backoff := newBackoff(50*time.Millisecond, 5*time.Second)
+	for {
+		n, err := r.round(ctx)
+		if err != nil {
+			var hook hookError
+			if errors.As(err, &hook) || ctx.Err() != nil {
+				return err
+			}
+			r.o.Log.Warn("outbox relay: round failed", "schema", r.o.Schema, "error", err)
+			if !sleep(ctx, backoff.next()) {
+				return ctx.Err()
+			}
+			continue
+		}
+		backoff.reset()
+		if time.Since(lastPrune) > time.Minute {
+			if _, err := r.pool.Exec(ctx, `DELETE FROM outbox WHERE published_at < now() - $1::interval`, r.o.Retention.String()); err != nil {
+				r.o.Log.Warn("outbox relay: prune failed", "schema", r.o.Schema, "error", err)
+			}
+			lastPrune = time.Now()
+		}
+		if n == r.o.Batch {
+			continue // more waiting: do not sleep
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-r.wake:
+		case <-time.After(r.o.Poll):
+		}
+	}
+}
+
+type pending struct {
+	seq     int64
+	id      string
+	subject string
+	payload []byte
+}
+
+// round publishes one batch and marks what JetStream acknowledged.
+func (r *Relay) round(ctx context.Context) (int, error) {
+	rows, err := r.pool.Query(ctx,
+		`SELECT seq, event_id::text, subject, payload FROM outbox
+		 WHERE published_at IS NULL ORDER BY seq LIMIT $1`, r.o.Batch)
+	if err != nil {
+		return 0, err
+	}
+	var batch []pending
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.seq, &p.id, &p.subject, &p.payload); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		batch = append(batch, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(batch) == 0 {
+		return 0, nil
+	}
+
+	// Pipeline the publishes, then wait for every ack.
+	futures := make([]jetstream.PubAckFuture, 0, len(batch))
+	var pubErr error
+	for _, p := range batch {
+		msg := nats.NewMsg(p.subject)
+		msg.Data = p.payload
+		msg.Header.Set(contracts.MsgIDHeader, p.id)
+		f, err := r.js.PublishMsgAsync(msg)
+		if err != nil {
+			pubErr = err
+			break
+		}
+		futures = append(futures, f)
+	}
+	acked := make([]int64, 0, len(futures))
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for i, f := range futures {
+		select {
+		case <-f.Ok():
+			acked = append(acked, batch[i].seq)
+		case err := <-f.Err():
+			if pubErr == nil {
+				pubErr = err
+			}
+		case <-timeout.C:
+			if pubErr == nil {
+				pubErr = errors.New("publish ack timeout")
+			}
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		if pubErr != nil && len(acked) < i+1 {
+			break // keep the acknowledged prefix; the rest is retried (and de-duplicated)
+		}
+	}
+	if r.o.afterPublish != nil {
+		if err := r.o.afterPublish(); err != nil {
+			return 0, hookError{err}
+		}
+	}
+	if len(acked) > 0 {
+		if _, err := r.pool.Exec(ctx, `UPDATE outbox SET published_at = now() WHERE seq = ANY($1)`, acked); err != nil {
+			return 0, fmt.Errorf("mark published: %w", err)
+		}
+		r.published.Add(int64(len(acked)))
+	}
+	if pubErr != nil {
+		return len(acked), fmt.Errorf("publish: %w", pubErr)
+	}
+	return len(batch), nil
+}
+
+func lockKey(schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("slotmesh.outbox." + schema))
+	return int64(h.Sum64())
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+type backoff struct{ cur, min, max time.Duration }
+
+func newBackoff(min, max time.Duration) *backoff { return &backoff{min: min, max: max} }
+
+func (b *backoff) next() time.Duration {
+	if b.cur == 0 {
+		b.cur = b.min
+	} else if b.cur *= 2; b.cur > b.max {
+		b.cur = b.max
+	}
+	return b.cur
+}
+
+func (b *backoff) reset() { b.cur = 0 }

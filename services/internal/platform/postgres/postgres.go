@@ -1,0 +1,171 @@
+// Package postgres is the shared Postgres plumbing: a pgx pool bound to one
+// service's schema, embedded migrations applied on start, transactions, and the
+// one mapping of driver errors to apperr codes.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/tern/v2/migrate"
+	"github.com/slotmesh/slotmesh/contracts/apperr"
+)
+
+// Connect opens a pool whose sessions use schema as their search_path (each
+// service owns one schema; it never reads another's). The schema is created if
+// missing.
+func Connect(ctx context.Context, pgURL, schema string) (*pgxpool.Pool, error) {
+	if !validIdent(schema) {
+		return nil, fmt.Errorf("postgres: bad schema name %q", schema)
+	}
+	cfg, err := pgxpool.ParseConfig(pgURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse PG_URL: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.ConnConfig.RuntimeParams["application_name"] = "slotmesh-" + schema
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: create schema %s: %w", schema, err)
+	}
+	return pool, nil
+}
+
+// Migrate applies the migrations in fsys (files NNN_name.sql, tern format) to
+// the pool's schema, recording the version in <schema>.<versionTable>. It takes
+// an advisory lock, so replicas starting together migrate once.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, schema, versionTable string, fsys fs.FS) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate %s: %w", schema, err)
+	}
+	defer conn.Release()
+	m, err := migrate.NewMigrator(ctx, conn.Conn(), schema+"."+versionTable)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate %s: %w", schema, err)
+	}
+	if err := m.LoadMigrations(fsys); err != nil {
+		return fmt.Errorf("postgres: load %s migrations: %w", schema, err)
+	}
+	if err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("postgres: migrate %s: %w", schema, err)
+	}
+	return nil
+}
+
+// EnsureDatabase creates the database named in pgURL if it does not exist,
+// connecting to the server's "postgres" database to do so.
+func EnsureDatabase(ctx context.Context, pgURL string) error {
+	u, err := url.Parse(pgURL)
+	if err != nil {
+		return fmt.Errorf("postgres: parse PG_URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" || name == "postgres" {
+		return nil
+	}
+	if !validIdent(name) {
+		return fmt.Errorf("postgres: bad database name %q", name)
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	conn, err := pgx.Connect(ctx, admin.String())
+	if err != nil {
+		return fmt.Errorf("postgres: connect to %s: %w", admin.Redacted(), err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return fmt.Errorf("postgres: look up database %s: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil && !isCode(err, "42P04") {
+		return fmt.Errorf("postgres: create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// InTx runs fn in a transaction, committing when it returns nil.
+func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, pool, fn)
+}
+
+// Postgres error codes mapped by MapError.
+const (
+	codeUniqueViolation    = "23505"
+	codeExclusionViolation = "23P01"
+	codeForeignKey         = "23503"
+	codeCheckViolation     = "23514"
+	codeSerialization      = "40001"
+	codeDeadlock           = "40P01"
+)
+
+// MapError is the one place driver errors become apperr codes: no rows ->
+// not_found, unique or exclusion violation -> conflict; what it cannot name is
+// wrapped with %w and stays internal.
+func MapError(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apperr.E(apperr.NotFound, "%s not found", what)
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case codeUniqueViolation, codeExclusionViolation:
+			return apperr.E(apperr.Conflict, "%s already exists", what).With("constraint", pg.ConstraintName)
+		case codeForeignKey:
+			return apperr.E(apperr.NotFound, "%s refers to something that does not exist", what).With("constraint", pg.ConstraintName)
+		case codeCheckViolation:
+			return apperr.E(apperr.InvalidInput, "%s breaks a rule", what).With("constraint", pg.ConstraintName)
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// IsRetryable reports a serialization failure or deadlock: run the
+// transaction again.
+func IsRetryable(err error) bool {
+	return isCode(err, codeSerialization) || isCode(err, codeDeadlock)
+}
+
+// IsUniqueViolation reports a unique violation, optionally of one constraint.
+func IsUniqueViolation(err error, constraint string) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == codeUniqueViolation && (constraint == "" || pg.ConstraintName == constraint)
+}
+
+// IsExclusionViolation reports an exclusion-constraint violation.
+func IsExclusionViolation(err error) bool { return isCode(err, codeExclusionViolation) }
+
+func isCode(err error, code string) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == code
+}
+
+func validIdent(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i, r := range s {
+		ok := r == '_' || (r >= 'a' && r <= 'z') || (i > 0 && r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,58 @@
+package user
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slotmesh/slotmesh/services/internal/platform"
+)
+
+// Config of the user service.
+type Config struct {
+	platform.Config
+	JWTKeyFile     string        // JWT_PRIVATE_KEY_FILE: PKCS#8 PEM Ed25519 key
+	JWTGenerateKey bool          // JWT_GENERATE_KEY=true: create the key file if missing (dev)
+	TokenTTL       time.Duration // TOKEN_TTL
+	ArgonMemoryKiB int           // ARGON2_MEMORY_KIB (OWASP minimum 19456)
+	ArgonTime      int           // ARGON2_TIME
+	Instances      int           // SERVICE_INSTANCES: micro instances (concurrent handlers) per process
+}
+
+// ConfigFromEnv reads the configuration; parse problems come back with Validate's.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	var errs []error
+	e := platform.Env(getenv)
+	c := Config{
+		Config:         platform.BaseFromEnv(getenv, &errs),
+		JWTKeyFile:     e.Str("JWT_PRIVATE_KEY_FILE", ".slotmesh/jwt_ed25519.pem"),
+		JWTGenerateKey: e.Str("JWT_GENERATE_KEY", "false") == "true",
+		TokenTTL:       e.Duration("TOKEN_TTL", 24*time.Hour, &errs),
+		ArgonMemoryKiB: e.Int("ARGON2_MEMORY_KIB", 19456, &errs),
+		ArgonTime:      e.Int("ARGON2_TIME", 2, &errs),
+		Instances:      e.Int("SERVICE_INSTANCES", 4, &errs),
+	}
+	errs = append(errs, c.Validate())
+	return c, errors.Join(errs...)
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	errs := []error{c.Config.Validate()}
+	if c.JWTKeyFile == "" {
+		errs = append(errs, errors.New("JWT_PRIVATE_KEY_FILE: empty"))
+	}
+	if c.TokenTTL < time.Minute || c.TokenTTL > 30*24*time.Hour {
+		errs = append(errs, fmt.Errorf("TOKEN_TTL: %s not in 1m..720h", c.TokenTTL))
+	}
+	if c.ArgonMemoryKiB < 64 || c.ArgonMemoryKiB > 1<<21 {
+		errs = append(errs, fmt.Errorf("ARGON2_MEMORY_KIB: %d out of range", c.ArgonMemoryKiB))
+	}
+	if c.ArgonTime < 1 || c.ArgonTime > 10 {
+		errs = append(errs, fmt.Errorf("ARGON2_TIME: %d out of range", c.ArgonTime))
+	}
+	if c.Instances < 1 || c.Instances > 256 {
+		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
+	}
+	return errors.Join(errs...)
+}
