@@ -3,6 +3,7 @@ package platform
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
@@ -52,6 +53,12 @@ func AddServices(nc *nats.Conn, spec ServiceSpec) (Services, error) {
 				return nil, fmt.Errorf("add endpoint %s.%s: %w", spec.Group, e.Name, err)
 			}
 		}
+	}
+	// Make sure the server has every subscription before callers are told we
+	// are up; otherwise a first request can meet "no responders".
+	if err := nc.FlushTimeout(5 * time.Second); err != nil {
+		_ = out.Stop()
+		return nil, fmt.Errorf("add micro service %s: flush: %w", spec.Name, err)
 	}
 	return out, nil
 }

@@ -64,9 +64,12 @@ type App struct {
 	NewID  func() string
 }
 
+// now is truncated to what Postgres stores (microseconds), so a profile reads
+// back exactly as it was returned.
 func (a *App) now() time.Time {
+	t := time.Now()
 	if a.Now != nil {
-		return a.Now().UTC()
+		t = a.Now()
 	}
-	return time.Now().UTC()
+	return t.UTC().Truncate(time.Microsecond)
 }

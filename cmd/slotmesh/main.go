@@ -1,0 +1,166 @@
+// Command slotmesh runs the reservation mesh: every service in one process
+// (dev), one service per process (serve), or the migrations (migrate).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/slotmesh/slotmesh/services/mesh"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `slotmesh — reservations for restaurants and hotels, as a mesh of NATS services.
+
+usage:
+  slotmesh dev               every service + gateway in one process, embedded NATS
+  slotmesh serve <service>   one service against external NATS/Postgres/Redis (%v)
+  slotmesh migrate           create the database if needed and apply all migrations
+
+Configuration is by environment: NATS_URL, PG_URL, REDIS_URL, REDIS_PREFIX, HTTP_ADDR,
+LOG_LEVEL, LOG_FORMAT, JWT_PRIVATE_KEY_FILE, ... (see README.md). dev also reads
+SLOTMESH_HOME (default .slotmesh) and DEV_NATS_PORT (default 4223).
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, usage, mesh.Services)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "dev":
+		err = dev(ctx, getenv, stdout, stderr)
+	case "serve":
+		if len(args) != 2 {
+			fmt.Fprintf(stderr, usage, mesh.Services)
+			return 2
+		}
+		err = serve(ctx, args[1], getenv, stdout, stderr)
+	case "migrate":
+		err = migrate(ctx, getenv, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintf(stdout, usage, mesh.Services)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n"+usage, args[0], mesh.Services)
+		return 2
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "slotmesh:", err)
+		return 1
+	}
+	return 0
+}
+
+// withDefaults overlays dev defaults on the environment: a variable that is
+// set wins.
+func withDefaults(getenv func(string) string, defaults map[string]string) func(string) string {
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return defaults[k]
+	}
+}
+
+func dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	home := getenv("SLOTMESH_HOME")
+	if home == "" {
+		home = ".slotmesh"
+	}
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	natsPort := 4223
+	if p := getenv("DEV_NATS_PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return fmt.Errorf("DEV_NATS_PORT: %w", err)
+		}
+		natsPort = n
+	}
+	natsURL := getenv("NATS_URL")
+	if natsURL == "" {
+		srv, err := mesh.EmbeddedNATS("127.0.0.1", natsPort, filepath.Join(home, "nats"))
+		if err != nil {
+			return err
+		}
+		defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+		natsURL = srv.ClientURL()
+	}
+	getenv = withDefaults(getenv, map[string]string{
+		"NATS_URL":             natsURL,
+		"JWT_PRIVATE_KEY_FILE": filepath.Join(home, "jwt_ed25519.pem"),
+		"JWT_GENERATE_KEY":     "true",
+	})
+	cfg, err := mesh.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	log := mesh.NewLogger(stderr, cfg.Base.LogLevel, cfg.Base.LogFormat)
+	if err := mesh.EnsureDatabase(ctx, cfg.Base.PGURL); err != nil {
+		return fmt.Errorf("%w\n(is Postgres running? `go tool task deps` starts it)", err)
+	}
+	m, err := mesh.Start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer m.Stop()
+	return m.Gateway.ListenAndServe(ctx, func(addr string) {
+		fmt.Fprintf(stdout, `
+slotmesh dev is up (Ctrl-C stops it)
+  HTTP gateway  http://%s   (try: curl localhost%s/readyz; API reference at /docs)
+  NATS          %s   (go tool nats -s %s micro ls)
+  services      %v
+  Postgres      %s
+  Redis         %s
+  data          %s
+`, displayAddr(addr), portOf(addr), natsURL, natsURL, mesh.Services, redactURL(cfg.Base.PGURL), cfg.Base.RedisURL, home)
+	})
+}
+
+func serve(ctx context.Context, name string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := mesh.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	log := mesh.NewLogger(stderr, cfg.Base.LogLevel, cfg.Base.LogFormat)
+	m, err := mesh.Start(ctx, cfg, log, name)
+	if err != nil {
+		return err
+	}
+	defer m.Stop()
+	if m.Gateway != nil {
+		return m.Gateway.ListenAndServe(ctx, func(addr string) {
+			fmt.Fprintf(stdout, "gateway listening on %s\n", addr)
+		})
+	}
+	fmt.Fprintf(stdout, "%s serving on %s\n", name, cfg.Base.NATSURL)
+	<-ctx.Done()
+	return nil
+}
+
+func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := mesh.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	if err := mesh.Migrate(ctx, cfg); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "migrations applied to", redactURL(cfg.Base.PGURL))
+	return nil
+}

@@ -1,0 +1,133 @@
+// Package gateway is slotmesh's HTTP front door (API.md): it authenticates
+// apps, validates JSON and turns each request into a NATS request to a
+// service through the typed clients in contracts/. It imports contracts only,
+// never services/.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/slotmesh/slotmesh/contracts/user"
+)
+
+// Version of the HTTP API document.
+const Version = "0.1.0"
+
+// Config of the gateway.
+type Config struct {
+	Addr           string        // HTTP_ADDR
+	RequestTimeout time.Duration // REQUEST_TIMEOUT: whole request, NATS calls included
+	MaxBodyBytes   int64         // MAX_BODY_BYTES: largest request body
+	Services       []string      // micro services /readyz pings
+}
+
+// DefaultConfig works locally.
+func DefaultConfig() Config {
+	return Config{
+		Addr:           ":8080",
+		RequestTimeout: 10 * time.Second,
+		MaxBodyBytes:   1 << 20,
+		Services:       []string{user.Service},
+	}
+}
+
+// Server is the HTTP handler of the gateway.
+type Server struct {
+	cfg     Config
+	nc      *nats.Conn
+	log     *slog.Logger
+	users   *user.Client
+	auth    *verifier
+	metrics *metrics
+	api     huma.API
+	handler http.Handler
+}
+
+// NewServer builds the gateway on a NATS connection.
+func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
+	huma.NewError = newHumaError
+	s := &Server{
+		cfg:     cfg,
+		nc:      nc,
+		log:     log,
+		users:   user.NewClient(nc),
+		metrics: newMetrics(prometheus.NewRegistry()),
+	}
+	s.auth = newVerifier(func(ctx context.Context) (user.KeysResponse, error) { return s.users.Keys(ctx) })
+	mux := http.NewServeMux()
+	hc := huma.DefaultConfig("slotmesh API", Version)
+	hc.Info.Description = "Reservations for restaurants (tables) and hotels (rooms). Errors: " +
+		`{"error": {"code", "message", "details"}}` + " with a stable snake_case code."
+	hc.CreateHooks = nil // no "$schema" links in bodies: API.md fixes the shapes
+	hc.OpenAPIPath = "/openapi"
+	hc.DocsPath = "" // served by docs.go, self-contained (no CDN)
+	hc.SchemasPath = "/schemas"
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
+	}
+	s.api = humago.New(mux, hc)
+	s.api.UseMiddleware(s.authenticate)
+	s.routes(mux)
+	s.handler = s.middleware(mux)
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// OpenAPI is the generated API document.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// ListenAndServe serves on cfg.Addr until ctx ends, then shuts down
+// gracefully. ready, if not nil, receives the bound address.
+func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("gateway: listen %s: %w", s.cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       s.cfg.RequestTimeout,
+		WriteTimeout:      s.cfg.RequestTimeout + 5*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
