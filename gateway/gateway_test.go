@@ -159,11 +159,11 @@ func TestTamperedTokensAreRejected(t *testing.T) {
 	sig[0] ^= 0xff
 	noneHeader := b64.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
 	cases := map[string]string{
-		"changed claims":   parts[0] + "." + b64.EncodeToString(forged) + "." + parts[2],
+		"changed claims":    parts[0] + "." + b64.EncodeToString(forged) + "." + parts[2],
 		"changed signature": parts[0] + "." + parts[1] + "." + b64.EncodeToString(sig),
-		"alg none":         noneHeader + "." + parts[1] + ".",
-		"no signature":     parts[0] + "." + parts[1],
-		"garbage":          "not-a-token",
+		"alg none":          noneHeader + "." + parts[1] + ".",
+		"no signature":      parts[0] + "." + parts[1],
+		"garbage":           "not-a-token",
 	}
 	for name, bad := range cases {
 		st, body := c.do("GET", "/v1/users/me", bad, nil)
