@@ -54,9 +54,12 @@ type Server struct {
 	handler http.Handler
 }
 
+// huma raises its own errors (validation, limits) through this package-level
+// hook; set it once, before any server exists.
+func init() { huma.NewError = newHumaError }
+
 // NewServer builds the gateway on a NATS connection.
 func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
-	huma.NewError = newHumaError
 	s := &Server{
 		cfg:     cfg,
 		nc:      nc,
