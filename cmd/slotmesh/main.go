@@ -92,14 +92,9 @@ func dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 		natsPort = n
 	}
-	natsURL := getenv("NATS_URL")
+	natsURL, embedded := getenv("NATS_URL"), false
 	if natsURL == "" {
-		srv, err := mesh.EmbeddedNATS("127.0.0.1", natsPort, filepath.Join(home, "nats"))
-		if err != nil {
-			return err
-		}
-		defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-		natsURL = srv.ClientURL()
+		natsURL, embedded = fmt.Sprintf("nats://127.0.0.1:%d", natsPort), true
 	}
 	getenv = withDefaults(getenv, map[string]string{
 		"NATS_URL":             natsURL,
@@ -109,6 +104,13 @@ func dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	cfg, err := mesh.ConfigFromEnv(getenv)
 	if err != nil {
 		return err
+	}
+	if embedded {
+		srv, err := mesh.EmbeddedNATS("127.0.0.1", natsPort, filepath.Join(home, "nats"))
+		if err != nil {
+			return err
+		}
+		defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
 	}
 	log := mesh.NewLogger(stderr, cfg.Base.LogLevel, cfg.Base.LogFormat)
 	if err := mesh.EnsureDatabase(ctx, cfg.Base.PGURL); err != nil {
