@@ -9,7 +9,8 @@ type Stream struct {
 // The event streams: one per producing service, each over evt.<service>.>.
 // No stream may cover svc.> (requests would be stored and acknowledged).
 var (
-	StreamUser = Stream{Name: "USER_EVENTS", Subjects: []string{"evt.user.>"}}
+	StreamUser   = Stream{Name: "USER_EVENTS", Subjects: []string{"evt.user.>"}}
+	StreamVendor = Stream{Name: "VENDOR_EVENTS", Subjects: []string{"evt.vendor.>"}}
 )
 
 // Kafka topics the bridge produces to (the seed's names first).

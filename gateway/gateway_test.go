@@ -23,7 +23,7 @@ type apiError struct {
 }
 
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 }
 
@@ -84,7 +84,7 @@ func (c client) wantError(status int, body []byte, gotStatus int, code, field st
 	}
 }
 
-func signUp(t *testing.T, c client, email string) (id, token string) {
+func signUp(t testing.TB, c client, email string) (id, token string) {
 	t.Helper()
 	st, body := c.do("POST", "/v1/users", "", map[string]any{"email": email, "password": "correct horse", "name": "Test User"})
 	if st != http.StatusCreated {

@@ -39,6 +39,36 @@ func (s *Server) routes(mux *http.ServeMux) {
 		Summary: "Change your profile", Tags: []string{"users"}, Security: bearer, MaxBodyBytes: smallBody,
 		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized}}, s.handleUpdateMe)
 
+	// Vendors: onboarding, units, managers. The service decides who may do
+	// what (owner, managers) from the actor the token names.
+	huma.Register(s.api, huma.Operation{OperationID: "createVendor", Method: http.MethodPost, Path: "/v1/vendors",
+		Summary: "Onboard a restaurant or hotel; you become its owner", Tags: []string{"vendors"}, Security: bearer,
+		DefaultStatus: http.StatusCreated, MaxBodyBytes: smallBody,
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusUnprocessableEntity}}, s.handleCreateVendor)
+	huma.Register(s.api, huma.Operation{OperationID: "getVendor", Method: http.MethodGet, Path: "/v1/vendors/{id}",
+		Summary: "A vendor (public)", Tags: []string{"vendors"},
+		Errors: []int{http.StatusNotFound}}, s.handleGetVendor)
+	huma.Register(s.api, huma.Operation{OperationID: "updateVendor", Method: http.MethodPatch, Path: "/v1/vendors/{id}",
+		Summary: "Change a vendor (managers); absent fields stay", Tags: []string{"vendors"}, Security: bearer, MaxBodyBytes: smallBody,
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity}}, s.handleUpdateVendor)
+	huma.Register(s.api, huma.Operation{OperationID: "addUnits", Method: http.MethodPost, Path: "/v1/vendors/{id}/units",
+		Summary: "Add tables or rooms in bulk, all or none (managers)", Tags: []string{"vendors"}, Security: bearer,
+		DefaultStatus: http.StatusCreated, MaxBodyBytes: addUnitsBody,
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict}}, s.handleAddUnits)
+	huma.Register(s.api, huma.Operation{OperationID: "listUnits", Method: http.MethodGet, Path: "/v1/vendors/{id}/units",
+		Summary: "A vendor's units, a page at a time (public)", Tags: []string{"vendors"},
+		Errors: []int{http.StatusBadRequest, http.StatusNotFound}}, s.handleListUnits)
+	huma.Register(s.api, huma.Operation{OperationID: "updateUnit", Method: http.MethodPatch, Path: "/v1/vendors/{id}/units/{unit_id}",
+		Summary: "Rename, resize or (de)activate a unit (managers)", Tags: []string{"vendors"}, Security: bearer, MaxBodyBytes: smallBody,
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict}}, s.handleUpdateUnit)
+	huma.Register(s.api, huma.Operation{OperationID: "addManager", Method: http.MethodPost, Path: "/v1/vendors/{id}/managers",
+		Summary: "Add a signed-up user as a manager, by email (owner)", Tags: []string{"vendors"}, Security: bearer,
+		DefaultStatus: http.StatusCreated, MaxBodyBytes: smallBody,
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict}}, s.handleAddManager)
+	huma.Register(s.api, huma.Operation{OperationID: "listManagers", Method: http.MethodGet, Path: "/v1/vendors/{id}/managers",
+		Summary: "A vendor's managers, the owner included (managers)", Tags: []string{"vendors"}, Security: bearer,
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}}, s.handleListManagers)
+
 	// Anything else is a 404 in the API's error body.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apperr.E(apperr.NotFound, "no route for %s %s", r.Method, r.URL.Path))

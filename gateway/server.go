@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slotmesh/slotmesh/contracts/user"
+	"github.com/slotmesh/slotmesh/contracts/vendors"
 )
 
 // Version of the HTTP API document.
@@ -37,8 +38,8 @@ func DefaultConfig() Config {
 	return Config{
 		Addr:           ":8080",
 		RequestTimeout: 10 * time.Second,
-		MaxBodyBytes:   1 << 20,
-		Services:       []string{user.Service},
+		MaxBodyBytes:   8 << 20, // backstop; each operation has its own, smaller limit
+		Services:       []string{user.Service, vendors.Service},
 	}
 }
 
@@ -48,6 +49,7 @@ type Server struct {
 	nc      *nats.Conn
 	log     *slog.Logger
 	users   *user.Client
+	vendors *vendors.Client
 	auth    *verifier
 	metrics *metrics
 	api     huma.API
@@ -65,6 +67,7 @@ func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
 		nc:      nc,
 		log:     log,
 		users:   user.NewClient(nc),
+		vendors: vendors.NewClient(nc),
 		metrics: newMetrics(prometheus.NewRegistry()),
 	}
 	s.auth = newVerifier(func(ctx context.Context) (user.KeysResponse, error) { return s.users.Keys(ctx) })

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strings"
 	"log/slog"
 	"runtime/debug"
 	"strconv"
@@ -76,6 +78,10 @@ func Handle[Req, Resp any](name string, o EndpointOptions, h Handler[Req, Resp])
 			err = fmt.Errorf("encode response: %w", merr)
 		}
 		ae, ok := apperr.As(err)
+		if !ok && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			ae, ok = apperr.E(apperr.Timeout, "the service did not finish in time"), true
+			log.Warn("request timed out", KeyEndpoint, name, KeyRequestID, reqID, KeyError, err)
+		}
 		if !ok {
 			log.Error("request failed", KeyEndpoint, name, KeySubject, r.Subject(), KeyRequestID, reqID, KeyError, err)
 			ae = apperr.E(apperr.Internal, "internal error")
@@ -84,7 +90,11 @@ func Handle[Req, Resp any](name string, o EndpointOptions, h Handler[Req, Resp])
 			}
 		}
 		body, _ := json.Marshal(ae)
-		if rerr := r.Error(strconv.Itoa(ae.Status()), ae.Message, body); rerr != nil {
+		desc := ae.Message
+		if desc == "" { // micro refuses an empty description and would send nothing
+			desc = string(ae.Code)
+		}
+		if rerr := r.Error(strconv.Itoa(ae.Status()), desc, body); rerr != nil {
 			log.Warn("error reply failed", KeyEndpoint, name, KeyRequestID, reqID, KeyError, rerr)
 		}
 	}
@@ -121,8 +131,10 @@ func DecodeStrict(data []byte, v any) error {
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError
 		switch {
+		case errors.As(err, &typeErr) && typeErr.Field == "":
+			return apperr.E(apperr.InvalidInput, "request body must be a JSON object")
 		case errors.As(err, &typeErr):
-			return apperr.Field(typeErr.Field, "must be %s", typeErr.Type.String())
+			return apperr.Field(typeErr.Field, "must be %s", jsonType(typeErr.Type))
 		case errors.As(err, &syntaxErr):
 			return apperr.E(apperr.InvalidInput, "malformed JSON at byte %d", syntaxErr.Offset)
 		}
@@ -137,12 +149,42 @@ func DecodeStrict(data []byte, v any) error {
 	return nil
 }
 
-// unknownField extracts the name from encoding/json's unknown-field error.
+// unknownField extracts the name from encoding/json's unknown-field error
+// (json: unknown field "x", the name quoted with %q).
 func unknownField(err error) (string, bool) {
-	const prefix = `json: unknown field "`
+	const prefix = "json: unknown field "
 	s := err.Error()
-	if len(s) > len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix) : len(s)-1], true
+	if !strings.HasPrefix(s, prefix) {
+		return "", false
 	}
-	return "", false
+	name, uerr := strconv.Unquote(s[len(prefix):])
+	if uerr != nil {
+		return "", false
+	}
+	return name, true
+}
+
+// jsonType names a Go type the way a JSON client thinks of it.
+func jsonType(t reflect.Type) string {
+	if t == reflect.TypeOf(time.Time{}) {
+		return "an RFC 3339 time string"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return jsonType(t.Elem())
+	}
+	return "a JSON value of another type"
 }

@@ -1,9 +1,9 @@
 // Package cache is cache-aside on Redis with versioned entries, the one way
 // slotmesh services cache an aggregate (keys <service>:<entity>:<id>).
 //
-// Reads try the cache, and on a miss read the database and Fill the cache.
-// Writes commit to the database first, then Put the new version. Both Fill and
-// Put go through one Lua script that stores an entry only if it is newer than
+// Reads try the cache, and on a miss read the database and Put what they read.
+// Writes commit to the database first, then Put the new version. Every Put
+// goes through one Lua script that stores an entry only if it is newer than
 // what the cache holds, so a slow reader that read version n before a writer
 // committed n+1 can never put n back over n+1: an update is never hidden by a
 // stale entry. If Redis is down, reads fall through to the database and writes
@@ -30,6 +30,9 @@ type Cache struct {
 func New(rdb redis.UniversalClient, prefix string, ttl time.Duration) *Cache {
 	if ttl <= 0 {
 		ttl = 10 * time.Minute
+	}
+	if ttl < time.Millisecond {
+		ttl = time.Millisecond // PEXPIRE 0 would delete the entry at once
 	}
 	return &Cache{rdb: rdb, prefix: prefix, ttl: ttl}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,17 +187,21 @@ func (r *rig) assertExactlyOnce(t testing.TB, want []contracts.Event) []stored {
 	for _, s := range got {
 		seen[s.msgID]++
 	}
+	var problems []string
 	for _, e := range want {
 		if n := seen[e.ID]; n != 1 {
-			t.Errorf("event %s (%s #%d) is in the stream %d times, want 1", e.ID, e.AggregateID, mustPayload(t, e).I, n)
+			problems = append(problems, fmt.Sprintf("event %s (%s #%d) is in the stream %d times, want 1", e.ID, e.AggregateID, mustPayload(t, e).I, n))
 		}
 		delete(seen, e.ID)
 	}
 	for id, n := range seen {
-		t.Errorf("stream holds %d unexpected message(s) with id %s", n, id)
+		problems = append(problems, fmt.Sprintf("stream holds %d unexpected message(s) with id %s", n, id))
 	}
-	if len(got) != len(want) {
-		t.Errorf("stream holds %d messages, want %d", len(got), len(want))
+	if len(got) != len(want) || len(problems) > 0 {
+		if len(problems) > 5 {
+			problems = append(problems[:5], fmt.Sprintf("... and %d more", len(problems)-5))
+		}
+		t.Fatalf("stream holds %d messages, want %d, each once:\n%s", len(got), len(want), strings.Join(problems, "\n"))
 	}
 	return got
 }
@@ -354,6 +359,7 @@ func TestRolledBackNeverPublished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer tx.Rollback(ctx) // a no-op once rolled back; frees the connection if the test fails early
 	if err := outbox.Add(ctx, tx, doomed[:2]...); err != nil {
 		t.Fatal(err)
 	}
@@ -366,6 +372,7 @@ func TestRolledBackNeverPublished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer open.Rollback(ctx)
 	if err := outbox.Add(ctx, open, doomed[2]); err != nil {
 		t.Fatal(err)
 	}
@@ -544,30 +551,49 @@ func TestTwoRelaysOneLeader(t *testing.T) {
 
 // TestNATSRestart: the NATS server goes away while events are pending and
 // more are committed; when it is back the relay delivers every event exactly
-// once and in order.
+// once and in order. With the client's reconnect buffer, publishes made during
+// the outage wait in it; without one they fail and the relay must retry.
 func TestNATSRestart(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	relay := start(t, outbox.NewRelay(r.pool, r.js, outbox.RelayOptions{Schema: testSchema, Batch: 25}))
-	const n = 200
-	want := events(t, "agg", 0, 3*n)
-	r.commitEach(t, 10, want[:n])
-	relay.Notify()
-	poll(t, 10*time.Second, "the relay to publish something", func() bool { return relay.Published() > 0 })
+	for _, tc := range []struct {
+		name string
+		opts []nats.Option
+	}{
+		{"reconnect_buffer", nil},
+		{"no_reconnect_buffer", []nats.Option{nats.ReconnectBufSize(-1)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t)
+			nc := r.nats.Connect(t, tc.opts...)
+			js, err := jetstream.New(nc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logs := &recorder{}
+			relay := start(t, outbox.NewRelay(r.pool, js, outbox.RelayOptions{Schema: testSchema, Batch: 25, Log: slog.New(logs)}))
+			const n = 200
+			want := events(t, "agg", 0, 3*n)
+			r.commitEach(t, 10, want[:n])
+			relay.Notify()
+			poll(t, 10*time.Second, "the relay to publish something", func() bool { return relay.Published() > 0 })
 
-	r.nats.Stop()
-	poll(t, 10*time.Second, "the client to see the outage", func() bool { return !r.nc.IsConnected() })
-	r.commitEach(t, 10, want[n:2*n])
-	relay.Notify()
-	r.nats.Start(t)
-	r.commitEach(t, 10, want[2*n:])
-	relay.Notify()
+			r.nats.Stop()
+			poll(t, 10*time.Second, "the relay's client to see the outage", func() bool { return !nc.IsConnected() })
+			r.commitEach(t, 10, want[n:2*n])
+			relay.Notify()
+			if tc.opts != nil { // publishes fail at once: see the relay hit the outage
+				poll(t, 10*time.Second, "a failed round", func() bool { return logs.count("outbox relay: round failed") > 0 })
+			}
+			r.nats.Start(t)
+			r.commitEach(t, 10, want[2*n:])
+			relay.Notify()
 
-	r.waitDrained(t, 3*n, 60*time.Second)
-	assertOrdered(t, r.assertExactlyOnce(t, want))
-	// A batch acked after the outage may be marked twice (its first ack lost, its
-	// retry de-duplicated), so the count is at least the number of events.
-	poll(t, 10*time.Second, "the relay to count every event", func() bool { return relay.Published() >= 3*n })
+			r.waitDrained(t, 3*n, 60*time.Second)
+			assertOrdered(t, r.assertExactlyOnce(t, want))
+			waitPublished(t, "the relay", relay.Relay, 3*n)
+		})
+	}
 }
 
 // TestPrunePublished: a relay taking the lead deletes rows published longer
@@ -683,4 +709,47 @@ func BenchmarkRelayThroughput(b *testing.B) {
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
 		})
 	}
+}
+
+// TestLeaderLosesLock: when the leader's lock session dies (a Postgres
+// restart, a network cut, an idle-session timeout), the standby takes the lock;
+// the old leader must stop relaying rather than lead alongside it.
+func TestLeaderLosesLock(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx := context.Background()
+	a := start(t, outbox.NewRelay(r.pool, r.js, outbox.RelayOptions{Schema: testSchema, Batch: 10}))
+	b := start(t, outbox.NewRelay(r.pool, r.js, outbox.RelayOptions{Schema: testSchema, Batch: 10}))
+	want := events(t, "agg", 0, 400)
+	r.commitEach(t, 10, want[:100])
+	r.waitDrained(t, 100, 10*time.Second)
+	poll(t, 10*time.Second, "the relays to count what they marked", func() bool { return a.Published()+b.Published() >= 100 })
+
+	// Kill the session holding the advisory lock.
+	var killed bool
+	if err := r.pool.QueryRow(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&killed); err != nil || !killed {
+		t.Fatalf("terminate the lock holder: %v %v", killed, err)
+	}
+	poll(t, 10*time.Second, "a new lock holder", func() bool {
+		var n int
+		_ = r.pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n)
+		return n == 1
+	})
+	pa, pb := a.Published(), b.Published()
+	for c := range slices.Chunk(want[100:], 5) {
+		r.commit(t, c...)
+		a.Notify()
+		b.Notify()
+	}
+	r.waitDrained(t, len(want), 30*time.Second)
+	poll(t, 10*time.Second, "the relays to count what they marked", func() bool {
+		return a.Published()-pa+b.Published()-pb >= int64(len(want)-100)
+	})
+	da, db := a.Published()-pa, b.Published()-pb
+	if da > 0 && db > 0 {
+		t.Fatalf("after the lock session died both relays published (%d and %d): two leaders", da, db)
+	}
+	assertOrdered(t, r.assertExactlyOnce(t, want))
 }

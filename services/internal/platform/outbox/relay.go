@@ -74,7 +74,11 @@ func (r *Relay) Published() int64 { return r.published.Load() }
 func (r *Relay) Run(ctx context.Context) error {
 	backoff := newBackoff(50*time.Millisecond, 5*time.Second)
 	for {
+		before := r.published.Load()
 		err := r.lead(ctx)
+		if r.published.Load() > before {
+			backoff.reset() // it was working: retry soon
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -83,7 +87,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			return hook.err
 		}
 		if err != nil {
-			r.o.Log.Warn("outbox relay: retrying", "schema", r.o.Schema, "error", err)
+			r.o.Log.Warn("outbox relay: round failed", "schema", r.o.Schema, "error", err)
 		}
 		if !sleep(ctx, backoff.next()) {
 			return ctx.Err()
@@ -122,25 +126,18 @@ func (r *Relay) lead(ctx context.Context) error {
 		_, _ = conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", key)
 	}()
 
+	// Every query of a round runs on the locked session: if that session dies
+	// (and with it the lock, which a standby may now hold), the round fails and
+	// this relay stops leading instead of publishing beside the new leader.
 	lastPrune := time.Time{}
-	backoff := newBackoff(50*time.Millisecond, 5*time.Second)
 	for {
-		n, err := r.round(ctx)
+		n, err := r.round(ctx, conn)
 		if err != nil {
-			var hook hookError
-			if errors.As(err, &hook) || ctx.Err() != nil {
-				return err
-			}
-			r.o.Log.Warn("outbox relay: round failed", "schema", r.o.Schema, "error", err)
-			if !sleep(ctx, backoff.next()) {
-				return ctx.Err()
-			}
-			continue
+			return err // Run backs off and tries to lead again
 		}
-		backoff.reset()
 		if time.Since(lastPrune) > time.Minute {
-			if _, err := r.pool.Exec(ctx, `DELETE FROM outbox WHERE published_at < now() - $1::interval`, r.o.Retention.String()); err != nil {
-				r.o.Log.Warn("outbox relay: prune failed", "schema", r.o.Schema, "error", err)
+			if _, err := conn.Exec(ctx, `DELETE FROM outbox WHERE published_at < now() - $1::interval`, r.o.Retention.String()); err != nil {
+				return fmt.Errorf("prune: %w", err)
 			}
 			lastPrune = time.Now()
 		}
@@ -164,8 +161,8 @@ type pending struct {
 }
 
 // round publishes one batch and marks what JetStream acknowledged.
-func (r *Relay) round(ctx context.Context) (int, error) {
-	rows, err := r.pool.Query(ctx,
+func (r *Relay) round(ctx context.Context, conn *pgxpool.Conn) (int, error) {
+	rows, err := conn.Query(ctx,
 		`SELECT seq, event_id::text, subject, payload FROM outbox
 		 WHERE published_at IS NULL ORDER BY seq LIMIT $1`, r.o.Batch)
 	if err != nil {
@@ -230,7 +227,7 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 		}
 	}
 	if len(acked) > 0 {
-		if _, err := r.pool.Exec(ctx, `UPDATE outbox SET published_at = now() WHERE seq = ANY($1)`, acked); err != nil {
+		if _, err := conn.Exec(ctx, `UPDATE outbox SET published_at = now() WHERE seq = ANY($1)`, acked); err != nil {
 			return 0, fmt.Errorf("mark published: %w", err)
 		}
 		r.published.Add(int64(len(acked)))

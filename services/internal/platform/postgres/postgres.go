@@ -35,7 +35,15 @@ func Connect(ctx context.Context, pgURL, schema string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+	// Replicas starting together race on IF NOT EXISTS (a unique violation on
+	// pg_namespace); a transaction-level advisory lock serialises them.
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('slotmesh.schema.' || $1))", schema); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema)
+		return err
+	}); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: create schema %s: %w", schema, err)
 	}
@@ -165,6 +173,27 @@ func validIdent(s string) bool {
 		ok := r == '_' || (r >= 'a' && r <= 'z') || (i > 0 && r >= '0' && r <= '9')
 		if !ok {
 			return false
+		}
+	}
+	return true
+}
+
+// IsUUID is a cheap shape check, so a malformed id is "not found" rather
+// than a SQL error.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
 		}
 	}
 	return true

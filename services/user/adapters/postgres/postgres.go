@@ -65,7 +65,7 @@ func (r *Repo) Create(ctx context.Context, u domain.User, events ...contracts.Ev
 
 // Get reads a user by id.
 func (r *Repo) Get(ctx context.Context, id string) (domain.User, error) {
-	if !isUUID(id) {
+	if !pg.IsUUID(id) {
 		return domain.User{}, apperr.E(apperr.NotFound, "user not found")
 	}
 	u, err := scan(r.pool.QueryRow(ctx, `SELECT `+columns+` FROM users WHERE id = $1`, id))
@@ -81,7 +81,7 @@ func (r *Repo) GetByEmail(ctx context.Context, email string) (domain.User, error
 // Update loads the user FOR UPDATE, applies change and saves the user with its
 // events, all in one transaction.
 func (r *Repo) Update(ctx context.Context, id string, change func(*domain.User) ([]contracts.Event, error)) (domain.User, error) {
-	if !isUUID(id) {
+	if !pg.IsUUID(id) {
 		return domain.User{}, apperr.E(apperr.NotFound, "user not found")
 	}
 	var out domain.User
@@ -105,24 +105,4 @@ func (r *Repo) Update(ctx context.Context, id string, change func(*domain.User) 
 		return outbox.Add(ctx, tx, events...)
 	})
 	return out, err
-}
-
-// isUUID is a cheap shape check so a malformed id is "not found", not a SQL error.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
