@@ -30,6 +30,8 @@ func StartNATS(t testing.TB) *NATS {
 		StoreDir:  t.TempDir(),
 		NoSigs:    true,
 		NoLog:     true,
+		// As in production (deploy/nats): a 10,000-unit onboarding reply is ~2 MiB.
+		MaxPayload: 8 << 20,
 		// Keep JetStream's footprint small: many test packages run at once.
 		JetStreamMaxMemory: 64 << 20,
 		JetStreamMaxStore:  1 << 30,

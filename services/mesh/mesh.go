@@ -11,21 +11,25 @@ import (
 	"log/slog"
 	"slices"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/slotmesh/slotmesh/gateway"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/services/user"
 	userpg "github.com/slotmesh/slotmesh/services/user/adapters/postgres"
+	"github.com/slotmesh/slotmesh/services/vendors"
+	vendorpg "github.com/slotmesh/slotmesh/services/vendors/adapters/postgres"
 )
 
 // Services lists what `serve` accepts, in start order; "gateway" is last.
-var Services = []string{"user", "gateway"}
+var Services = []string{"user", "vendor", "gateway"}
 
 // Config is every component's configuration, read from one environment.
 type Config struct {
 	Base    platform.Config
 	User    user.Config
+	Vendor  vendors.Config
 	Gateway gateway.Config
 }
 
@@ -35,6 +39,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{Base: platform.BaseFromEnv(getenv, &errs)}
 	var err error
 	c.User, err = user.ConfigFromEnv(getenv)
+	errs = append(errs, err)
+	c.Vendor, err = vendors.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	e := platform.Env(getenv)
 	c.Gateway = gateway.DefaultConfig()
@@ -74,6 +80,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, names ...string) (
 		}
 		m.stops = append(m.stops, svc.Stop)
 	}
+	if slices.Contains(names, "vendor") {
+		svc, err := vendors.Start(ctx, cfg.Vendor, log)
+		if err != nil {
+			return nil, err
+		}
+		m.stops = append(m.stops, svc.Stop)
+	}
 	if slices.Contains(names, "gateway") {
 		nc, err := platform.Connect(cfg.Base.NATSURL, "slotmesh-gateway", log)
 		if err != nil {
@@ -99,12 +112,21 @@ func Migrate(ctx context.Context, cfg Config) error {
 	if err := postgres.EnsureDatabase(ctx, cfg.Base.PGURL); err != nil {
 		return err
 	}
-	pool, err := postgres.Connect(ctx, cfg.Base.PGURL, userpg.Schema)
-	if err != nil {
-		return err
+	for _, m := range []struct {
+		schema  string
+		migrate func(context.Context, *pgxpool.Pool) error
+	}{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}} {
+		pool, err := postgres.Connect(ctx, cfg.Base.PGURL, m.schema)
+		if err != nil {
+			return err
+		}
+		err = m.migrate(ctx, pool)
+		pool.Close()
+		if err != nil {
+			return err
+		}
 	}
-	defer pool.Close()
-	return userpg.Migrate(ctx, pool)
+	return nil
 }
 
 // EnsureDatabase creates the database named in PG_URL if it is missing.

@@ -27,7 +27,7 @@ const (
 	MinCapacity     = 1
 	MaxCapacity     = 100
 	MaxUnitNameLen  = 100
-	MaxUnitsPerCall = 20000
+	MaxUnitsPerCall = 10000
 	MaxDeposit      = 100_000_00 // 100,000.00 in minor units
 	MaxFreeCancelH  = 24 * 365
 )

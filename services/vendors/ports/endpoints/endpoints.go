@@ -1,0 +1,76 @@
+// Package endpoints is the vendor service's inbound port: its NATS micro
+// endpoints, each a thin translation between contracts/vendors and the app.
+package endpoints
+
+import (
+	"context"
+
+	"github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/services/internal/platform"
+	"github.com/slotmesh/slotmesh/services/vendors/app"
+	"github.com/slotmesh/slotmesh/services/vendors/domain"
+)
+
+// List returns every endpoint of the vendor service.
+func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
+	return []platform.Endpoint{
+		platform.Handle("create", o, func(ctx context.Context, r vendors.CreateRequest) (vendors.Vendor, error) {
+			s, err := a.Onboard(ctx, r.Profile)
+			return app.ToWire(s), err
+		}),
+		platform.Handle("get", o, func(ctx context.Context, r vendors.GetRequest) (vendors.Vendor, error) {
+			s, err := a.Get(ctx, r.ID)
+			return app.ToWire(s), err
+		}),
+		platform.Handle("update", o, func(ctx context.Context, r vendors.UpdateRequest) (vendors.Vendor, error) {
+			s, err := a.Update(ctx, r)
+			return app.ToWire(s), err
+		}),
+		platform.Handle("addunits", o, func(ctx context.Context, r vendors.AddUnitsRequest) (vendors.AddUnitsResponse, error) {
+			units, err := a.AddUnits(ctx, r)
+			return vendors.AddUnitsResponse{Units: unitsToWire(units)}, err
+		}),
+		platform.Handle("listunits", o, func(ctx context.Context, r vendors.ListUnitsRequest) (vendors.UnitPage, error) {
+			units, next, err := a.ListUnits(ctx, r)
+			return vendors.UnitPage{Items: unitsToWire(units), NextCursor: next}, err
+		}),
+		platform.Handle("updateunit", o, func(ctx context.Context, r vendors.UpdateUnitRequest) (vendors.Unit, error) {
+			u, err := a.UpdateUnit(ctx, r)
+			return app.UnitToWire(u), err
+		}),
+		platform.Handle("addmanager", o, func(ctx context.Context, r vendors.AddManagerRequest) (vendors.Manager, error) {
+			m, email, err := a.AddManager(ctx, r)
+			out := managerToWire(m)
+			out.Email = email
+			return out, err
+		}),
+		platform.Handle("listmanagers", o, func(ctx context.Context, r vendors.ListManagersRequest) (vendors.ManagerList, error) {
+			ms, err := a.ListManagers(ctx, r.VendorID)
+			out := vendors.ManagerList{Items: make([]vendors.Manager, len(ms))}
+			for i, m := range ms {
+				out.Items[i] = managerToWire(m)
+			}
+			return out, err
+		}),
+		platform.Handle("authorize", o, func(ctx context.Context, r vendors.AuthorizeRequest) (vendors.AuthorizeResponse, error) {
+			role, err := a.Role(ctx, r.VendorID, r.UserID)
+			return vendors.AuthorizeResponse{Role: role}, err
+		}),
+		platform.Handle("facts", o, func(ctx context.Context, r vendors.FactsRequest) (vendors.Facts, error) {
+			s, units, err := a.Facts(ctx, r.VendorID)
+			return vendors.Facts{Vendor: app.ToWire(s), Units: unitsToWire(units)}, err
+		}),
+	}
+}
+
+func unitsToWire(units []domain.Unit) []vendors.Unit {
+	out := make([]vendors.Unit, len(units))
+	for i, u := range units {
+		out[i] = app.UnitToWire(u)
+	}
+	return out
+}
+
+func managerToWire(m app.Manager) vendors.Manager {
+	return vendors.Manager{VendorID: m.VendorID, UserID: m.UserID, Role: m.Role, AddedAt: m.AddedAt}
+}

@@ -1,0 +1,450 @@
+package vendors_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/slotmesh/slotmesh/contracts"
+	"github.com/slotmesh/slotmesh/contracts/apperr"
+	"github.com/slotmesh/slotmesh/contracts/natsrpc"
+	"github.com/slotmesh/slotmesh/contracts/user"
+	wire "github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/services/internal/platform"
+	"github.com/slotmesh/slotmesh/services/vendors"
+	"github.com/slotmesh/slotmesh/services/vendors/adapters/postgres"
+	"github.com/slotmesh/slotmesh/services/vendors/app"
+	"github.com/slotmesh/slotmesh/testenv"
+)
+
+func restaurant(name string) wire.Profile {
+	return wire.Profile{
+		Kind: "restaurant", Name: name, Timezone: "Europe/Berlin", Address: "Hauptstr. 1, 10115 Berlin",
+		Location: wire.Location{Lat: 52.52, Lng: 13.405}, Tags: []string{"Italian", " Vegan"},
+		OpeningHours: []wire.OpeningHours{
+			{Weekday: "tuesday", Open: "12:00", Close: "15:00"},
+			{Weekday: "friday", Open: "18:00", Close: "02:00", Overnight: true},
+		},
+		Deposit:      wire.Deposit{Amount: 1500, Currency: "EUR", Per: "guest"},
+		Cancellation: wire.Cancellation{FreeUntilHoursBefore: 24},
+	}
+}
+
+type sys struct {
+	*testenv.System
+	nc      *nats.Conn
+	vendors *wire.Client
+	users   *user.Client
+}
+
+func start(t *testing.T) sys {
+	t.Helper()
+	s := testenv.StartAll(t, nil)
+	nc := s.Conn(t)
+	return sys{System: s, nc: nc, vendors: wire.NewClient(nc), users: user.NewClient(nc)}
+}
+
+func (s sys) newUser(t *testing.T, email string) context.Context {
+	t.Helper()
+	u, err := s.users.SignUp(context.Background(), user.SignUpRequest{Email: email, Password: "correct horse", Name: "U"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return natsrpc.WithActor(context.Background(), u.ID)
+}
+
+func units(prefix string, n, capacity int) []wire.NewUnit {
+	out := make([]wire.NewUnit, n)
+	for i := range out {
+		out[i] = wire.NewUnit{Name: fmt.Sprintf("%s%05d", prefix, i), Capacity: capacity}
+	}
+	return out
+}
+
+func TestOnboardChangeAndAuthorise(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	owner := s.newUser(t, "owner@example.com")
+	other := s.newUser(t, "other@example.com")
+
+	v, err := s.vendors.Create(owner, wire.CreateRequest{Profile: restaurant("Trattoria")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Version != 1 || v.Status != "active" || v.SlotMinutes != 15 || v.StayMinutes != 90 || len(v.Tags) != 2 || v.Tags[0] != "italian" {
+		t.Fatalf("created %+v", v)
+	}
+	if _, err := s.vendors.Create(context.Background(), wire.CreateRequest{Profile: restaurant("X")}); apperr.CodeOf(err) != apperr.Unauthenticated {
+		t.Fatalf("create without actor: %v", err)
+	}
+	got, err := s.vendors.Get(context.Background(), v.ID) // public
+	if err != nil || got.Name != "Trattoria" || got.OpeningHours[1].Close != "02:00" || !got.OpeningHours[1].Overnight {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+
+	name := "Osteria"
+	if _, err := s.vendors.Update(other, wire.UpdateRequest{ID: v.ID, Name: &name}); apperr.CodeOf(err) != apperr.Forbidden {
+		t.Fatalf("update by a stranger: %v", err)
+	}
+	if _, err := s.vendors.AddUnits(other, wire.AddUnitsRequest{VendorID: v.ID, Units: units("T", 2, 4)}); apperr.CodeOf(err) != apperr.Forbidden {
+		t.Fatalf("add units by a stranger: %v", err)
+	}
+	if _, err := s.vendors.AddManager(other, wire.AddManagerRequest{VendorID: v.ID, Email: "other@example.com"}); apperr.CodeOf(err) != apperr.Forbidden {
+		t.Fatalf("stranger adds themselves: %v", err)
+	}
+	if _, err := s.vendors.Update(owner, wire.UpdateRequest{ID: "01900000-0000-7000-8000-000000000000", Name: &name}); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("update unknown vendor: %v", err)
+	}
+	m, err := s.vendors.AddManager(owner, wire.AddManagerRequest{VendorID: v.ID, Email: "Other@Example.com"})
+	if err != nil || m.Role != "manager" || m.Email != "other@example.com" {
+		t.Fatalf("add manager: %+v %v", m, err)
+	}
+	if _, err := s.vendors.AddManager(owner, wire.AddManagerRequest{VendorID: v.ID, Email: "other@example.com"}); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("add manager twice: %v", err)
+	}
+	if _, err := s.vendors.AddManager(owner, wire.AddManagerRequest{VendorID: v.ID, Email: "nobody@example.com"}); apperr.CodeOf(err) != apperr.NotFound {
+		t.Fatalf("add unknown email: %v", err)
+	}
+	third := s.newUser(t, "third@example.com")
+	_ = third
+	if _, err := s.vendors.AddManager(other, wire.AddManagerRequest{VendorID: v.ID, Email: "third@example.com"}); apperr.CodeOf(err) != apperr.Forbidden {
+		t.Fatalf("a manager adds a manager: %v", err)
+	}
+	upd, err := s.vendors.Update(other, wire.UpdateRequest{ID: v.ID, Name: &name}) // now a manager
+	if err != nil || upd.Name != name || upd.Version != 2 {
+		t.Fatalf("update by manager: %+v %v", upd, err)
+	}
+	ms, err := s.vendors.ListManagers(other, v.ID)
+	if err != nil || len(ms.Items) != 2 || ms.Items[0].Role != "owner" {
+		t.Fatalf("managers: %+v %v", ms, err)
+	}
+	role, err := s.vendors.Authorize(context.Background(), v.ID, m.UserID)
+	if err != nil || role.Role != "manager" {
+		t.Fatalf("authorize: %+v %v", role, err)
+	}
+}
+
+func TestUnitsAllOrNoneListAndDeactivate(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	owner := s.newUser(t, "units@example.com")
+	v, err := s.vendors.Create(owner, wire.CreateRequest{Profile: restaurant("Units")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, err := s.vendors.AddUnits(owner, wire.AddUnitsRequest{VendorID: v.ID, Units: append(units("T", 240, 2), units("L", 10, 8)...)})
+	if err != nil || len(added.Units) != 250 {
+		t.Fatalf("add: %d %v", len(added.Units), err)
+	}
+	// One bad unit (a taken name) among good ones: none is added.
+	batch := append(units("N", 9, 4), wire.NewUnit{Name: "T00003", Capacity: 4})
+	if _, err := s.vendors.AddUnits(owner, wire.AddUnitsRequest{VendorID: v.ID, Units: batch}); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("taken name: %v", err)
+	}
+	// One invalid capacity: invalid_input naming it, none added.
+	batch = append(units("M", 9, 4), wire.NewUnit{Name: "M-bad", Capacity: 101})
+	_, err = s.vendors.AddUnits(owner, wire.AddUnitsRequest{VendorID: v.ID, Units: batch})
+	if e, ok := apperr.As(err); !ok || e.Details["field"] != "units[9].capacity" {
+		t.Fatalf("bad capacity: %v", err)
+	}
+	got, err := s.vendors.Get(context.Background(), v.ID)
+	if err != nil || got.Units.Total != 250 || got.Units.ByCapacity["2"] != 240 || got.Units.ByCapacity["8"] != 10 {
+		t.Fatalf("summary after failed additions: %+v %v", got.Units, err)
+	}
+	// Page through, no duplicates.
+	seen := map[string]bool{}
+	cursor := ""
+	for pages := 0; ; pages++ {
+		page, err := s.vendors.ListUnits(context.Background(), wire.ListUnitsRequest{VendorID: v.ID, Cursor: cursor, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range page.Items {
+			if seen[u.ID] {
+				t.Fatalf("unit %s listed twice", u.ID)
+			}
+			seen[u.ID] = true
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+		if pages > 5 {
+			t.Fatal("too many pages")
+		}
+	}
+	if len(seen) != 250 {
+		t.Fatalf("listed %d units", len(seen))
+	}
+	// Deactivate one: gone from the summary and the default list, kept in facts.
+	off := false
+	u, err := s.vendors.UpdateUnit(owner, wire.UpdateUnitRequest{VendorID: v.ID, UnitID: added.Units[0].ID, Active: &off})
+	if err != nil || u.Active {
+		t.Fatalf("deactivate: %+v %v", u, err)
+	}
+	got, _ = s.vendors.Get(context.Background(), v.ID)
+	if got.Units.Total != 249 {
+		t.Fatalf("total after deactivation %d", got.Units.Total)
+	}
+	facts, err := s.vendors.Facts(context.Background(), v.ID)
+	if err != nil || len(facts.Units) != 250 || facts.Vendor.Version != got.Version {
+		t.Fatalf("facts: %d units, version %d vs %d, %v", len(facts.Units), facts.Vendor.Version, got.Version, err)
+	}
+	dup := "T00005"
+	if _, err := s.vendors.UpdateUnit(owner, wire.UpdateUnitRequest{VendorID: v.ID, UnitID: added.Units[1].ID, Name: &dup}); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("rename onto a taken name: %v", err)
+	}
+}
+
+// TestEventsExactlyOncePerChange reads VENDOR_EVENTS with a real JetStream
+// consumer: one event per change, 3 parts for 2,500 units, no duplicates.
+func TestEventsExactlyOncePerChange(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	owner := s.newUser(t, "events@example.com")
+	s.newUser(t, "helper@example.com")
+	v, err := s.vendors.Create(owner, wire.CreateRequest{Profile: restaurant("Events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "Events II"
+	if _, err := s.vendors.Update(owner, wire.UpdateRequest{ID: v.ID, Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.vendors.Update(owner, wire.UpdateRequest{ID: v.ID, Name: &name}); err != nil { // no change: no event
+		t.Fatal(err)
+	}
+	added, err := s.vendors.AddUnits(owner, wire.AddUnitsRequest{VendorID: v.ID, Units: units("T", 2500, 4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cap6 := 6
+	if _, err := s.vendors.UpdateUnit(owner, wire.UpdateUnitRequest{VendorID: v.ID, UnitID: added.Units[0].ID, Capacity: &cap6}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.vendors.AddManager(owner, wire.AddManagerRequest{VendorID: v.ID, Email: "helper@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{wire.EventVendorCreated, wire.EventVendorUpdated, wire.EventUnitsChanged, wire.EventUnitsChanged,
+		wire.EventUnitsChanged, wire.EventUnitsChanged, wire.EventManagerAdded}
+
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cons, err := js.CreateOrUpdateConsumer(ctx, contracts.StreamVendor.Name, jetstream.ConsumerConfig{
+		Durable: "test_vendor_events", AckPolicy: jetstream.AckExplicitPolicy, DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []contracts.Event
+	ids := map[string]bool{}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(got) < len(want) && time.Now().Before(deadline) {
+		batch, err := cons.Fetch(len(want)-len(got), jetstream.FetchMaxWait(500*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			var e contracts.Event
+			if err := platform.DecodeStrict(m.Data(), &e); err != nil {
+				t.Fatal(err)
+			}
+			if ids[e.ID] {
+				t.Fatalf("event %s delivered twice", e.ID)
+			}
+			ids[e.ID] = true
+			got = append(got, e)
+			_ = m.Ack()
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d events, want %d", len(got), len(want))
+	}
+	for i, e := range got {
+		if e.Type != want[i] || e.AggregateID != v.ID {
+			t.Fatalf("event %d: %s on %s, want %s", i, e.Type, e.AggregateID, want[i])
+		}
+	}
+	// Nothing more arrives: the relay has marked everything (no pending rows),
+	// so no re-publish can follow.
+	info, err := cons.Info(ctx)
+	if err != nil || info.NumPending != 0 {
+		t.Fatalf("pending after reading all: %+v %v", info, err)
+	}
+	var parts wire.UnitsChanged
+	total := 0
+	for _, e := range got[2:5] {
+		if err := e.Decode(&parts); err != nil {
+			t.Fatal(err)
+		}
+		total += len(parts.Units)
+		if parts.Parts != 3 || parts.Summary.Total != 2500 || parts.Summary.ByCapacity["4"] != 2500 {
+			t.Fatalf("units event: part %d/%d, summary %+v", parts.Part, parts.Parts, parts.Summary)
+		}
+	}
+	if total != 2500 {
+		t.Fatalf("units events carry %d units", total)
+	}
+	var created wire.VendorChanged
+	if err := got[0].Decode(&created); err != nil || created.Vendor.Timezone != "Europe/Berlin" || len(created.Vendor.OpeningHours) != 2 {
+		t.Fatalf("created event lacks what search and booking need: %+v %v", created, err)
+	}
+}
+
+// countingRepo counts database reads of a vendor.
+type countingRepo struct {
+	app.Repository
+	gets atomic.Int64
+}
+
+func (r *countingRepo) Get(ctx context.Context, id string) (app.Snapshot, error) {
+	r.gets.Add(1)
+	return r.Repository.Get(ctx, id)
+}
+
+func openApp(t *testing.T) (*app.App, *countingRepo, *platform.Deps) {
+	t.Helper()
+	n := testenv.StartNATS(t)
+	r := testenv.StartRedis(t)
+	cfg, err := vendors.ConfigFromEnv(func(k string) string {
+		return map[string]string{"NATS_URL": n.URL, "PG_URL": testenv.Postgres(t), "REDIS_URL": r.URL, "REDIS_PREFIX": r.Prefix}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, err := platform.OpenDeps(context.Background(), cfg.Config, platform.DepsSpec{
+		Service: "vendor", Schema: postgres.Schema, Migrate: postgres.Migrate, Stream: &contracts.StreamVendor,
+	}, platform.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(deps.Close)
+	a := vendors.NewApp(deps, platform.Discard())
+	repo := &countingRepo{Repository: a.Repo}
+	a.Repo = repo
+	return a, repo, deps
+}
+
+func TestSecondReadIsServedFromRedis(t *testing.T) {
+	t.Parallel()
+	a, repo, deps := openApp(t)
+	ctx := natsrpc.WithActor(context.Background(), "01900000-0000-7000-8000-0000000000aa")
+	s, err := a.Onboard(ctx, restaurant("Cached"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Start cold: drop what onboarding cached.
+	if err := deps.Cache.Drop(ctx, deps.Cache.Key("vendor", "vendor", s.Vendor.ID)); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		got, err := a.Get(ctx, s.Vendor.ID)
+		if err != nil || got.Vendor.Name != "Cached" {
+			t.Fatalf("read %d: %+v %v", i, got, err)
+		}
+	}
+	if n := repo.gets.Load(); n != 1 {
+		t.Fatalf("three reads made %d database reads, want 1 (then Redis)", n)
+	}
+}
+
+// TestConcurrentUpdatesNeverLeaveCacheBehind updates one vendor from many
+// goroutines while others read; afterwards the cache holds exactly the
+// database's version.
+func TestConcurrentUpdatesNeverLeaveCacheBehind(t *testing.T) {
+	t.Parallel()
+	a, _, _ := openApp(t)
+	ctx := natsrpc.WithActor(context.Background(), "01900000-0000-7000-8000-0000000000bb")
+	s, err := a.Onboard(ctx, restaurant("Race"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := s.Vendor.ID
+	const writers, updates = 6, 10
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for r := 0; r < 3; r++ {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := a.Get(ctx, id); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < updates; i++ {
+				name := fmt.Sprintf("Race %d-%d", w, i)
+				if _, err := a.Update(ctx, wire.UpdateRequest{ID: id, Name: &name}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	db, err := a.Repo.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached, ok := a.Cache.Get(ctx, id)
+	if !ok {
+		t.Fatal("nothing cached")
+	}
+	if want := int64(1 + writers*updates); db.Vendor.Version != want {
+		t.Fatalf("database version %d, want %d", db.Vendor.Version, want)
+	}
+	if cached.Vendor.Version != db.Vendor.Version || cached.Vendor.Name != db.Vendor.Name {
+		t.Fatalf("cache v%d %q, database v%d %q", cached.Vendor.Version, cached.Vendor.Name, db.Vendor.Version, db.Vendor.Name)
+	}
+}
+
+// BenchmarkAddUnits10k onboards 10,000 units in one request through NATS.
+func BenchmarkAddUnits10k(b *testing.B) {
+	s := testenv.StartAll(b, nil)
+	nc := s.Conn(b)
+	vc, uc := wire.NewClient(nc), user.NewClient(nc)
+	u, err := uc.SignUp(context.Background(), user.SignUpRequest{Email: "bench@example.com", Password: "correct horse", Name: "B"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := natsrpc.WithActor(context.Background(), u.ID)
+	v, err := vc.Create(ctx, wire.CreateRequest{Profile: restaurant("Bench")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		cctx, cancel := context.WithTimeout(ctx, time.Minute)
+		res, err := vc.AddUnits(cctx, wire.AddUnitsRequest{VendorID: v.ID, Units: units(fmt.Sprintf("B%d-", i), 10000, 4)})
+		cancel()
+		if err != nil || len(res.Units) != 10000 {
+			b.Fatalf("%d units, %v", len(res.Units), err)
+		}
+	}
+	b.ReportMetric(float64(10000*b.N)/time.Since(start).Seconds(), "units/s")
+}
