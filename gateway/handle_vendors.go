@@ -147,7 +147,7 @@ func (s *Server) handleGetVendor(ctx context.Context, in *vendorPath) (*vendorOu
 }
 
 type updateVendorInput struct {
-	vendorPath
+	ID   string `path:"id" maxLength:"64" doc:"Vendor id (UUID)"`
 	Body struct {
 		Name         *string             `json:"name,omitempty" maxLength:"1000"`
 		Timezone     *string             `json:"timezone,omitempty" maxLength:"64"`
@@ -229,7 +229,7 @@ type NewUnit struct {
 const addUnitsBody = 4 << 20
 
 type addUnitsInput struct {
-	vendorPath
+	ID   string `path:"id" maxLength:"64" doc:"Vendor id (UUID)"`
 	Body struct {
 		Units []NewUnit `json:"units" doc:"1..20000 units, added all or none"`
 	}
@@ -256,7 +256,7 @@ func (s *Server) handleAddUnits(ctx context.Context, in *addUnitsInput) (*addUni
 }
 
 type listUnitsInput struct {
-	vendorPath
+	ID              string `path:"id" maxLength:"64" doc:"Vendor id (UUID)"`
 	Cursor          string `query:"cursor" maxLength:"256" doc:"next_cursor of the previous page"`
 	Limit           int    `query:"limit" doc:"Page size, 1..1000; default 100"`
 	IncludeInactive bool   `query:"include_inactive" doc:"Also list deactivated units"`
@@ -280,7 +280,7 @@ func (s *Server) handleListUnits(ctx context.Context, in *listUnitsInput) (*list
 }
 
 type updateUnitInput struct {
-	vendorPath
+	ID     string `path:"id" maxLength:"64" doc:"Vendor id (UUID)"`
 	UnitID string `path:"unit_id" maxLength:"64" doc:"Unit id (UUID)"`
 	Body   struct {
 		Name     *string `json:"name,omitempty" maxLength:"400"`
@@ -316,7 +316,7 @@ func managerOut(m vendors.Manager) ManagerOut {
 }
 
 type addManagerInput struct {
-	vendorPath
+	ID   string `path:"id" maxLength:"64" doc:"Vendor id (UUID)"`
 	Body struct {
 		Email string `json:"email" maxLength:"254" doc:"Email of a signed-up user" example:"bob@example.com"`
 	}
