@@ -9,8 +9,10 @@ type Stream struct {
 // The event streams: one per producing service, each over evt.<service>.>.
 // No stream may cover svc.> (requests would be stored and acknowledged).
 var (
-	StreamUser   = Stream{Name: "USER_EVENTS", Subjects: []string{"evt.user.>"}}
-	StreamVendor = Stream{Name: "VENDOR_EVENTS", Subjects: []string{"evt.vendor.>"}}
+	StreamUser    = Stream{Name: "USER_EVENTS", Subjects: []string{"evt.user.>"}}
+	StreamVendor  = Stream{Name: "VENDOR_EVENTS", Subjects: []string{"evt.vendor.>"}}
+	StreamBooking = Stream{Name: "BOOKING_EVENTS", Subjects: []string{"evt.booking.>"}}
+	StreamPayment = Stream{Name: "PAYMENT_EVENTS", Subjects: []string{"evt.payment.>"}}
 )
 
 // Kafka topics the bridge produces to (the seed's names first).

@@ -76,6 +76,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		defer cancel()
 		ctx = natsrpc.WithRequestID(ctx, id)
 		r = r.WithContext(ctx)
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			writeError(w, apperr.E(apperr.BodyTooLarge, "request body is larger than %d bytes", s.cfg.MaxBodyBytes))
+			return
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		}
