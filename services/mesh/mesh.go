@@ -14,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/slotmesh/slotmesh/gateway"
+	"github.com/slotmesh/slotmesh/services/booking"
+	bookingpg "github.com/slotmesh/slotmesh/services/booking/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/services/user"
@@ -23,13 +25,14 @@ import (
 )
 
 // Services lists what `serve` accepts, in start order; "gateway" is last.
-var Services = []string{"user", "vendor", "gateway"}
+var Services = []string{"user", "vendor", "booking", "gateway"}
 
 // Config is every component's configuration, read from one environment.
 type Config struct {
 	Base    platform.Config
 	User    user.Config
 	Vendor  vendors.Config
+	Booking booking.Config
 	Gateway gateway.Config
 }
 
@@ -41,6 +44,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.User, err = user.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	c.Vendor, err = vendors.ConfigFromEnv(getenv)
+	errs = append(errs, err)
+	c.Booking, err = booking.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	e := platform.Env(getenv)
 	c.Gateway = gateway.DefaultConfig()
@@ -87,6 +92,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, names ...string) (
 		}
 		m.stops = append(m.stops, svc.Stop)
 	}
+	if slices.Contains(names, "booking") {
+		svc, err := booking.Start(ctx, cfg.Booking, log)
+		if err != nil {
+			return nil, err
+		}
+		m.stops = append(m.stops, svc.Stop)
+	}
 	if slices.Contains(names, "gateway") {
 		nc, err := platform.Connect(cfg.Base.NATSURL, "slotmesh-gateway", log)
 		if err != nil {
@@ -115,7 +127,7 @@ func Migrate(ctx context.Context, cfg Config) error {
 	for _, m := range []struct {
 		schema  string
 		migrate func(context.Context, *pgxpool.Pool) error
-	}{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}} {
+	}{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}, {bookingpg.Schema, bookingpg.Migrate}} {
 		pool, err := postgres.Connect(ctx, cfg.Base.PGURL, m.schema)
 		if err != nil {
 			return err

@@ -29,6 +29,7 @@ type Config struct {
 	DedupWindow time.Duration // STREAM_DEDUP_WINDOW: JetStream duplicate window for outbox publishes
 	CacheTTL    time.Duration // CACHE_TTL: lifetime of a cache entry
 	CallTimeout time.Duration // CALL_TIMEOUT: handler deadline for one request
+	PGMaxConns  int           // PG_MAX_CONNS: pool size per service process
 }
 
 // Env reads variables; os.Getenv in main, a map in tests.
@@ -85,6 +86,7 @@ func BaseFromEnv(getenv func(string) string, errs *[]error) Config {
 		DedupWindow: e.Duration("STREAM_DEDUP_WINDOW", 10*time.Minute, errs),
 		CacheTTL:    e.Duration("CACHE_TTL", 10*time.Minute, errs),
 		CallTimeout: e.Duration("CALL_TIMEOUT", 5*time.Second, errs),
+		PGMaxConns:  e.Int("PG_MAX_CONNS", 12, errs),
 	}
 }
 
@@ -104,6 +106,9 @@ func (c Config) Validate() error {
 	}
 	if c.DedupWindow < time.Second {
 		errs = append(errs, fmt.Errorf("STREAM_DEDUP_WINDOW: %s is too short", c.DedupWindow))
+	}
+	if c.PGMaxConns < 2 || c.PGMaxConns > 500 {
+		errs = append(errs, fmt.Errorf("PG_MAX_CONNS: %d not in 2..500", c.PGMaxConns))
 	}
 	if c.CallTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("CALL_TIMEOUT: must be positive"))

@@ -58,7 +58,7 @@ func OpenDeps(ctx context.Context, cfg Config, spec DepsSpec, log *slog.Logger) 
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	if spec.Schema != "" {
-		if d.Pool, err = postgres.Connect(ctx, cfg.PGURL, spec.Schema); err != nil {
+		if d.Pool, err = postgres.ConnectN(ctx, cfg.PGURL, spec.Schema, cfg.PGMaxConns); err != nil {
 			return nil, err
 		}
 		if spec.Migrate != nil {
@@ -143,4 +143,11 @@ func drain(nc *nats.Conn, d time.Duration) {
 	case <-time.After(d):
 		nc.Close()
 	}
+}
+
+// EnsureStream creates (or updates) a stream with the configured replicas and
+// duplicate window.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, s contracts.Stream, cfg Config) error {
+	_, err := outbox.EnsureStream(ctx, js, s, outbox.StreamOptions{Replicas: cfg.Replicas, DedupWindow: cfg.DedupWindow})
+	return err
 }

@@ -22,12 +22,21 @@ import (
 // service owns one schema; it never reads another's). The schema is created if
 // missing.
 func Connect(ctx context.Context, pgURL, schema string) (*pgxpool.Pool, error) {
+	return ConnectN(ctx, pgURL, schema, 0)
+}
+
+// ConnectN is Connect with a pool of at most maxConns connections (0: pgx's
+// default, or pool_max_conns in the URL).
+func ConnectN(ctx context.Context, pgURL, schema string, maxConns int) (*pgxpool.Pool, error) {
 	if !validIdent(schema) {
 		return nil, fmt.Errorf("postgres: bad schema name %q", schema)
 	}
 	cfg, err := pgxpool.ParseConfig(pgURL)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse PG_URL: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = int32(maxConns)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	cfg.ConnConfig.RuntimeParams["application_name"] = "slotmesh-" + schema

@@ -1,0 +1,172 @@
+package app
+
+import (
+	"context"
+
+	"github.com/slotmesh/slotmesh/contracts"
+	"github.com/slotmesh/slotmesh/contracts/apperr"
+	"github.com/slotmesh/slotmesh/contracts/natsrpc"
+	"github.com/slotmesh/slotmesh/services/booking/domain"
+)
+
+// Get reads a booking: its user or a manager of its vendor.
+func (a *App) Get(ctx context.Context, id string) (domain.Booking, error) {
+	b, err := a.Repo.Get(ctx, id)
+	if err != nil {
+		return domain.Booking{}, err
+	}
+	if err := a.allow(ctx, b, true); err != nil {
+		return domain.Booking{}, err
+	}
+	return b, nil
+}
+
+// allow checks the actor is the booking's user (if userOK) or a manager.
+func (a *App) allow(ctx context.Context, b domain.Booking, userOK bool) error {
+	actor := natsrpc.Actor(ctx)
+	if actor == "" {
+		return apperr.E(apperr.Unauthenticated, "authentication required")
+	}
+	if userOK && actor == b.UserID {
+		return nil
+	}
+	ok, err := a.isManager(ctx, b.VendorID, actor)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if !userOK {
+			return apperr.E(apperr.Forbidden, "only the vendor's managers may do this")
+		}
+		return apperr.E(apperr.Forbidden, "not your booking")
+	}
+	return nil
+}
+
+// Cancel cancels a CONFIRMED booking (its user or a manager): the deposit is
+// refunded before the vendor's free-cancellation window closes, kept after.
+func (a *App) Cancel(ctx context.Context, id string) (domain.Booking, error) {
+	return a.finish(ctx, id, domain.Cancelled, true, func(b *domain.Booking, v domain.Vendor) error {
+		if domain.CancelRefunds(b.During.Start, a.now(), v.FreeCancelHours) {
+			b.RefundReason = "cancelled before the free-cancellation window closed"
+			return nil
+		}
+		b.RefundReason = "cancelled inside the free-cancellation window: the deposit is kept"
+		return errKeep
+	})
+}
+
+// Avail marks a booking AVAILED (managers; the bill is settled): the deposit
+// is refunded.
+func (a *App) Avail(ctx context.Context, id string) (domain.Booking, error) {
+	return a.finish(ctx, id, domain.Availed, false, func(b *domain.Booking, _ domain.Vendor) error {
+		b.RefundReason = "bill settled"
+		return nil
+	})
+}
+
+// NoShow marks a booking NO_SHOW (managers, after start + grace): the
+// deposit is kept.
+func (a *App) NoShow(ctx context.Context, id string) (domain.Booking, error) {
+	return a.finish(ctx, id, domain.NoShow, false, func(b *domain.Booking, _ domain.Vendor) error {
+		if err := domain.CheckNoShow(b.During.Start, a.now()); err != nil {
+			return err
+		}
+		b.RefundReason = "no-show: the deposit is kept"
+		return errKeep
+	})
+}
+
+// errKeep tells finish to keep the deposit.
+var errKeep = apperr.E(apperr.Internal, "keep deposit")
+
+// finish moves a CONFIRMED booking to a final state and refunds or keeps its
+// deposit; the refund is made after the commit (and retried by the sweeper).
+func (a *App) finish(ctx context.Context, id, to string, userOK bool, policy func(*domain.Booking, domain.Vendor) error) (domain.Booking, error) {
+	cur, err := a.Repo.Get(ctx, id)
+	if err != nil {
+		return domain.Booking{}, err
+	}
+	if err := a.allow(ctx, cur, userOK); err != nil {
+		return domain.Booking{}, err
+	}
+	v, err := a.vendor(ctx, cur.VendorID)
+	if err != nil {
+		return domain.Booking{}, err
+	}
+	b, err := a.Repo.Change(ctx, id, func(b *domain.Booking) ([]contracts.Event, error) {
+		from := b.Status
+		if b.Status == to {
+			return nil, nil // a retry: already done, answer the booking as it is
+		}
+		if !domain.CanMove(b.Status, to) {
+			return nil, apperr.E(apperr.InvalidState, "a %s booking cannot become %s", b.Status, to).With("status", b.Status)
+		}
+		perr := policy(b, v)
+		if perr != nil && perr != errKeep {
+			return nil, perr
+		}
+		if b.DepositStatus == domain.DepositCharged {
+			if perr == errKeep {
+				b.DepositStatus = domain.DepositKept
+			} else {
+				b.DepositStatus, b.RefundAmount = domain.DepositRefundPending, b.DepositAmount
+			}
+		}
+		if err := b.Move(to, a.now()); err != nil {
+			return nil, err
+		}
+		return event(ctx, *b, from, "")
+	})
+	if err != nil {
+		return domain.Booking{}, err
+	}
+	a.saved(ctx, b)
+	if b.DepositStatus == domain.DepositRefundPending {
+		b = a.refundDeposit(ctx, b)
+	}
+	return b, nil
+}
+
+// refundDeposit refunds a booking in refund_pending and records it; on
+// failure it stays pending for the sweeper.
+func (a *App) refundDeposit(ctx context.Context, b domain.Booking) domain.Booking {
+	err := a.Payments.Refund(ctx, "booking:"+b.ID+":refund", b.ChargeKey(), b.RefundAmount, b.RefundReason)
+	if err != nil {
+		return b
+	}
+	return a.depositSettled(ctx, b.ID, domain.DepositRefundPending, domain.DepositRefunded)
+}
+
+// voidDeposit makes sure an ended hold's deposit is not kept.
+func (a *App) voidDeposit(ctx context.Context, b domain.Booking, reason string) domain.Booking {
+	status, err := a.Payments.Void(ctx, b.ChargeKey(), b.ID, reason)
+	if err != nil {
+		return b
+	}
+	final := domain.DepositVoided
+	if status == PayRefunded {
+		final = domain.DepositRefunded
+	}
+	return a.depositSettled(ctx, b.ID, domain.DepositVoidPending, final)
+}
+
+// depositSettled records that a pending refund or void went through.
+func (a *App) depositSettled(ctx context.Context, id, from, to string) domain.Booking {
+	b, err := a.Repo.Change(ctx, id, func(b *domain.Booking) ([]contracts.Event, error) {
+		if b.DepositStatus != from {
+			return nil, nil
+		}
+		b.DepositStatus = to
+		if to == domain.DepositRefunded && b.RefundAmount == 0 {
+			b.RefundAmount = b.DepositAmount
+		}
+		b.Version++
+		b.UpdatedAt = a.now()
+		return []contracts.Event{}, nil
+	})
+	if err == nil {
+		a.saved(ctx, b)
+	}
+	return b
+}

@@ -1,0 +1,59 @@
+package booking
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slotmesh/slotmesh/services/internal/platform"
+)
+
+// Config of the booking service.
+type Config struct {
+	platform.Config
+	Instances      int           // SERVICE_INSTANCES
+	HoldTTL        time.Duration // HOLD_TTL: a BLOCKED hold's life while its payment is unknown
+	PaymentTimeout time.Duration // PAYMENT_TIMEOUT: one deposit charge
+	SweepEvery     time.Duration // SWEEP_INTERVAL
+	HoldRetries    int           // HOLD_RETRIES: after an exclusion-constraint conflict
+}
+
+// ConfigFromEnv reads the configuration; parse problems come back with Validate's.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	var errs []error
+	e := platform.Env(getenv)
+	c := Config{
+		Config:         platform.BaseFromEnv(getenv, &errs),
+		Instances:      e.Int("BOOKING_INSTANCES", 8, &errs),
+		HoldTTL:        e.Duration("HOLD_TTL", 2*time.Minute, &errs),
+		PaymentTimeout: e.Duration("PAYMENT_TIMEOUT", 3*time.Second, &errs),
+		SweepEvery:     e.Duration("SWEEP_INTERVAL", time.Second, &errs),
+		HoldRetries:    e.Int("HOLD_RETRIES", 4, &errs),
+	}
+	if getenv("CALL_TIMEOUT") == "" {
+		c.CallTimeout = 10 * time.Second // a booking waits for payment
+	}
+	errs = append(errs, c.Validate())
+	return c, errors.Join(errs...)
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	errs := []error{c.Config.Validate()}
+	if c.Instances < 1 || c.Instances > 256 {
+		errs = append(errs, fmt.Errorf("BOOKING_INSTANCES: %d not in 1..256", c.Instances))
+	}
+	if c.HoldTTL < time.Second {
+		errs = append(errs, fmt.Errorf("HOLD_TTL: %s is too short", c.HoldTTL))
+	}
+	if c.PaymentTimeout <= 0 || c.PaymentTimeout >= c.CallTimeout {
+		errs = append(errs, fmt.Errorf("PAYMENT_TIMEOUT: %s must be positive and below CALL_TIMEOUT %s", c.PaymentTimeout, c.CallTimeout))
+	}
+	if c.SweepEvery <= 0 {
+		errs = append(errs, errors.New("SWEEP_INTERVAL: must be positive"))
+	}
+	if c.HoldRetries < 0 || c.HoldRetries > 20 {
+		errs = append(errs, fmt.Errorf("HOLD_RETRIES: %d not in 0..20", c.HoldRetries))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,47 @@
+// Package endpoints is the booking service's inbound request port.
+package endpoints
+
+import (
+	"context"
+
+	"github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/services/booking/app"
+	"github.com/slotmesh/slotmesh/services/booking/domain"
+	"github.com/slotmesh/slotmesh/services/internal/platform"
+)
+
+// List returns every endpoint of the booking service.
+func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
+	one := func(f func(context.Context, string) (domain.Booking, error)) platform.Handler[booking.TransitionRequest, booking.Booking] {
+		return func(ctx context.Context, r booking.TransitionRequest) (booking.Booking, error) {
+			b, err := f(ctx, r.ID)
+			return app.ToWire(b), err
+		}
+	}
+	return []platform.Endpoint{
+		platform.Handle("availability", o, a.Availability),
+		platform.Handle("create", o, func(ctx context.Context, r booking.CreateRequest) (booking.Booking, error) {
+			b, err := a.Create(ctx, r)
+			return app.ToWire(b), err
+		}),
+		platform.Handle("get", o, func(ctx context.Context, r booking.GetRequest) (booking.Booking, error) {
+			b, err := a.Get(ctx, r.ID)
+			return app.ToWire(b), err
+		}),
+		platform.Handle("update", o, func(ctx context.Context, r booking.UpdateRequest) (booking.Booking, error) {
+			b, err := a.Update(ctx, r)
+			return app.ToWire(b), err
+		}),
+		platform.Handle("cancel", o, one(a.Cancel)),
+		platform.Handle("avail", o, one(a.Avail)),
+		platform.Handle("noshow", o, one(a.NoShow)),
+		platform.Handle("list", o, func(ctx context.Context, r booking.ListRequest) (booking.Page, error) {
+			items, next, err := a.List(ctx, r)
+			out := booking.Page{Items: make([]booking.Booking, len(items)), NextCursor: next}
+			for i, b := range items {
+				out.Items[i] = app.ToWire(b)
+			}
+			return out, err
+		}),
+	}
+}

@@ -1,0 +1,115 @@
+// Package booking is the booking service: availability, holds under row
+// locks and an exclusion constraint, deposits through the payment service,
+// and every transition of a booking as an event. bookingdata_db in Postgres,
+// bookingdata_cache in Redis, events through the outbox to BOOKING_EVENTS.
+package booking
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/google/uuid"
+	"github.com/slotmesh/slotmesh/contracts"
+	wire "github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/services/booking/adapters/payment"
+	"github.com/slotmesh/slotmesh/services/booking/adapters/postgres"
+	"github.com/slotmesh/slotmesh/services/booking/adapters/redis"
+	"github.com/slotmesh/slotmesh/services/booking/adapters/vendors"
+	"github.com/slotmesh/slotmesh/services/booking/app"
+	"github.com/slotmesh/slotmesh/services/booking/ports/endpoints"
+	"github.com/slotmesh/slotmesh/services/booking/ports/events"
+	"github.com/slotmesh/slotmesh/services/internal/platform"
+)
+
+// Version is the micro service version (semver).
+const Version = "0.1.0"
+
+// Service is a running booking service.
+type Service struct {
+	deps      *platform.Deps
+	svcs      platform.Services
+	stopCons  func()
+	stopSweep context.CancelFunc
+	swept     chan struct{}
+	log       *slog.Logger
+}
+
+// Start connects, migrates, starts the consumers and the sweeper and begins
+// answering on svc.booking.v1.*.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
+	log = log.With(platform.KeyService, wire.Service)
+	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
+		Service: wire.Service,
+		Schema:  postgres.Schema,
+		Migrate: postgres.Migrate,
+		Stream:  &contracts.StreamBooking,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("booking: %w", err)
+	}
+	a := NewApp(deps, cfg, log)
+	s := &Service{deps: deps, log: log, swept: make(chan struct{})}
+	// The streams we consume are owned by their producers; make sure they
+	// exist so a booking service started first does not fail.
+	for _, st := range []contracts.Stream{contracts.StreamVendor, contracts.StreamPayment} {
+		if err := platform.EnsureStream(ctx, deps.JS, st, cfg.Config); err != nil {
+			deps.Close()
+			return nil, err
+		}
+	}
+	if s.stopCons, err = events.Start(ctx, deps.JS, a, log); err != nil {
+		deps.Close()
+		return nil, fmt.Errorf("booking: %w", err)
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	s.stopSweep = cancel
+	go func() {
+		defer close(s.swept)
+		events.Sweep(sctx, a, cfg.SweepEvery, log)
+	}()
+	s.svcs, err = platform.AddServices(deps.NC, platform.ServiceSpec{
+		Name:        wire.Service,
+		Version:     Version,
+		Description: "availability, holds, bookings and deposits",
+		Group:       wire.Group,
+		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
+		Instances:   cfg.Instances,
+	})
+	if err != nil {
+		s.stopBackground()
+		deps.Close()
+		return nil, fmt.Errorf("booking: %w", err)
+	}
+	log.Info("booking service started", "instances", len(s.svcs))
+	return s, nil
+}
+
+// NewApp wires the application layer on open dependencies.
+func NewApp(deps *platform.Deps, cfg Config, log *slog.Logger) *app.App {
+	return &app.App{
+		Repo:     postgres.New(deps.Pool),
+		Payments: payment.New(deps.NC),
+		Vendors:  vendors.New(deps.NC),
+		Cache:    redis.New(deps.Cache, deps.Redis, log),
+		Relay:    deps.Relay,
+		Cfg:      app.Config{HoldTTL: cfg.HoldTTL, PaymentTimeout: cfg.PaymentTimeout, Retries: cfg.HoldRetries},
+		NewID:    func() string { return uuid.Must(uuid.NewV7()).String() },
+	}
+}
+
+func (s *Service) stopBackground() {
+	s.stopSweep()
+	<-s.swept
+	s.stopCons()
+}
+
+// Stop stops taking requests, lets in-flight ones finish, stops the
+// consumers and the sweeper, and closes.
+func (s *Service) Stop() error {
+	err := s.svcs.Stop()
+	s.stopBackground()
+	s.deps.Close()
+	s.log.Info("booking service stopped")
+	return err
+}
