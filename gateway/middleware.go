@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 )
@@ -37,7 +38,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"route", "method"}),
 	}
 	reg.MustRegister(m.requests, m.duration,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

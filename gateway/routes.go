@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -68,6 +69,58 @@ func (s *Server) routes(mux *http.ServeMux) {
 	huma.Register(s.api, huma.Operation{OperationID: "listManagers", Method: http.MethodGet, Path: "/v1/vendors/{id}/managers",
 		Summary: "A vendor's managers, the owner included (managers)", Tags: []string{"vendors"}, Security: bearer,
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}}, s.handleListManagers)
+
+	// Availability (public) and bookings. The booking service decides who
+	// may do what (the booking's user, the vendor's managers) from the actor.
+	huma.Register(s.api, huma.Operation{OperationID: "getAvailability", Method: http.MethodGet, Path: "/v1/vendors/{id}/availability",
+		Summary: "A day's free slots for a party (public)", Tags: []string{"bookings"},
+		Description: "Free start times of the date (in the vendor's time zone) with a unit of capacity >= party_size; past times are left out.",
+		Errors:      []int{http.StatusBadRequest, http.StatusNotFound}}, s.handleAvailability)
+	huma.Register(s.api, huma.Operation{OperationID: "createBooking", Method: http.MethodPost, Path: "/v1/bookings",
+		Summary: "Book: hold units, charge the deposit, confirm", Tags: []string{"bookings"}, Security: bearer,
+		DefaultStatus: http.StatusCreated, MaxBodyBytes: smallBody,
+		Description: "Holds units of capacity >= party_size for [start, end), charges the deposit and answers 201 with the " +
+			"CONFIRMED booking. The Idempotency-Key header is required: the same key again answers the first outcome " +
+			"(the same booking, or the same error); the same key with a different body is 422 idempotency_mismatch.\n\n" +
+			"**202 Accepted**: the payment's outcome is not known yet; the booking is BLOCKED (its units are held until " +
+			"expires_at). Retry with the same Idempotency-Key, or GET /v1/bookings/{id}, to learn the outcome: CONFIRMED, " +
+			"or FAILED/EXPIRED with the units released.\n\n" +
+			"409 slot_unavailable carries details.available: free start times near the requested one. " +
+			"402 payment_declined: the deposit was declined and nothing is held.",
+		Responses: map[string]*huma.Response{"202": {
+			Description: "BLOCKED: the payment's outcome is not known yet; retry with the same Idempotency-Key or GET the booking",
+			Content: map[string]*huma.MediaType{"application/json": {
+				Schema: s.api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[BookingOut](), true, "BookingOut")}},
+		}},
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusNotFound,
+			http.StatusConflict, http.StatusUnprocessableEntity}}, s.handleCreateBooking)
+	huma.Register(s.api, huma.Operation{OperationID: "getBooking", Method: http.MethodGet, Path: "/v1/bookings/{id}",
+		Summary: "A booking (its user, or a manager of its vendor)", Tags: []string{"bookings"}, Security: bearer,
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}}, s.handleGetBooking)
+	huma.Register(s.api, huma.Operation{OperationID: "updateBooking", Method: http.MethodPatch, Path: "/v1/bookings/{id}",
+		Summary: "Move a booking or change its party size (its user)", Tags: []string{"bookings"}, Security: bearer, MaxBodyBytes: smallBody,
+		Description: "Takes the new units and frees the old ones in one transaction; 409 (with details.available when the " +
+			"new time is taken) leaves the booking unchanged. Only a CONFIRMED booking can change.",
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusForbidden,
+			http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}}, s.handleUpdateBooking)
+	huma.Register(s.api, huma.Operation{OperationID: "cancelBooking", Method: http.MethodPost, Path: "/v1/bookings/{id}/cancel",
+		Summary: "Cancel a booking (its user or a manager)", Tags: []string{"bookings"}, Security: bearer,
+		Description: "CANCELLED; the deposit is refunded before the vendor's free-cancellation window closes and kept after (see refund).",
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict}}, s.transition(s.bookings.Cancel))
+	huma.Register(s.api, huma.Operation{OperationID: "availBooking", Method: http.MethodPost, Path: "/v1/bookings/{id}/avail",
+		Summary: "The guest came and the bill is settled (managers)", Tags: []string{"bookings"}, Security: bearer,
+		Description: "AVAILED; the deposit is refunded (see refund).",
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict}}, s.transition(s.bookings.Avail))
+	huma.Register(s.api, huma.Operation{OperationID: "noShowBooking", Method: http.MethodPost, Path: "/v1/bookings/{id}/no-show",
+		Summary: "The guest did not come (managers, after the start)", Tags: []string{"bookings"}, Security: bearer,
+		Description: "NO_SHOW; the deposit is kept. 409 invalid_state before the start plus a grace period.",
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict}}, s.transition(s.bookings.NoShow))
+	huma.Register(s.api, huma.Operation{OperationID: "listMyBookings", Method: http.MethodGet, Path: "/v1/users/me/bookings",
+		Summary: "Your bookings, a page at a time", Tags: []string{"bookings"}, Security: bearer,
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized}}, s.handleMyBookings)
+	huma.Register(s.api, huma.Operation{OperationID: "listVendorBookings", Method: http.MethodGet, Path: "/v1/vendors/{id}/bookings",
+		Summary: "A vendor's bookings, a page at a time (managers)", Tags: []string{"bookings"}, Security: bearer,
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}}, s.handleVendorBookings)
 
 	// Anything else is a 404 in the API's error body.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,8 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/contracts/user"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 )
@@ -39,21 +41,22 @@ func DefaultConfig() Config {
 		Addr:           ":8080",
 		RequestTimeout: 10 * time.Second,
 		MaxBodyBytes:   8 << 20, // backstop; each operation has its own, smaller limit
-		Services:       []string{user.Service, vendors.Service},
+		Services:       []string{user.Service, vendors.Service, booking.Service, payment.Service},
 	}
 }
 
 // Server is the HTTP handler of the gateway.
 type Server struct {
-	cfg     Config
-	nc      *nats.Conn
-	log     *slog.Logger
-	users   *user.Client
-	vendors *vendors.Client
-	auth    *verifier
-	metrics *metrics
-	api     huma.API
-	handler http.Handler
+	cfg      Config
+	nc       *nats.Conn
+	log      *slog.Logger
+	users    *user.Client
+	vendors  *vendors.Client
+	bookings *booking.Client
+	auth     *verifier
+	metrics  *metrics
+	api      huma.API
+	handler  http.Handler
 }
 
 // huma raises its own errors (validation, limits) through this package-level
@@ -63,12 +66,13 @@ func init() { huma.NewError = newHumaError }
 // NewServer builds the gateway on a NATS connection.
 func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
 	s := &Server{
-		cfg:     cfg,
-		nc:      nc,
-		log:     log,
-		users:   user.NewClient(nc),
-		vendors: vendors.NewClient(nc),
-		metrics: newMetrics(prometheus.NewRegistry()),
+		cfg:      cfg,
+		nc:       nc,
+		log:      log,
+		users:    user.NewClient(nc),
+		vendors:  vendors.NewClient(nc),
+		bookings: booking.NewClient(nc),
+		metrics:  newMetrics(prometheus.NewRegistry()),
 	}
 	s.auth = newVerifier(func(ctx context.Context) (user.KeysResponse, error) { return s.users.Keys(ctx) })
 	mux := http.NewServeMux()

@@ -24,6 +24,8 @@ type sys struct {
 	vendors  *vendors.Client
 }
 
+func vendorsClient(s sys) *vendors.Client { return vendors.NewClient(s.nc) }
+
 func start(t testing.TB) sys {
 	t.Helper()
 	s := testenv.StartAll(t, nil)

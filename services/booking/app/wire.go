@@ -31,6 +31,10 @@ func ToWire(b domain.Booking) booking.Booking {
 		out.Refund = &booking.Refund{Amount: b.RefundAmount, Currency: b.DepositCurrency, Status: status, Reason: b.RefundReason}
 	case domain.DepositKept:
 		out.Refund = &booking.Refund{Amount: 0, Currency: b.DepositCurrency, Status: "none", Reason: b.RefundReason}
+	case domain.DepositNone:
+		if !domain.Active(b.Status) { // API.md: a finished booking says what came back
+			out.Refund = &booking.Refund{Amount: 0, Currency: b.DepositCurrency, Status: "none", Reason: "no deposit was taken"}
+		}
 	}
 	return out
 }

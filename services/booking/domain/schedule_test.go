@@ -72,7 +72,7 @@ func TestDSTBerlinAndNewYork(t *testing.T) {
 		weekday   int
 		skipStart string // a wall time that does not exist
 	}{
-		{"Europe/Berlin", 2027, 3, 28, 6, "02:00"},     // Sunday, 02:00 -> 03:00
+		{"Europe/Berlin", 2027, 3, 28, 6, "02:00"},    // Sunday, 02:00 -> 03:00
 		{"America/New_York", 2027, 3, 14, 6, "02:00"}, // Sunday, 02:00 -> 03:00
 	}
 	for _, c := range cases {

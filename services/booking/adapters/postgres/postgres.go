@@ -192,10 +192,7 @@ func (r *Repo) Get(ctx context.Context, id string) (domain.Booking, error) {
 // locker then takes an overlapping range fails the exclusion constraint, and
 // the caller retries with a fresh snapshot.
 func pickUnits(ctx context.Context, tx pgx.Tx, vendorID string, minCap, n int, during domain.Range, exclude []string) ([]domain.HeldUnit, error) {
-	const q = `SELECT u.id::text, u.name, u.capacity FROM units u
-		WHERE u.vendor_id = $1 AND u.active AND u.capacity >= $2 AND NOT (u.id = ANY($5::uuid[]))
-		AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.unit_id = u.id AND h.active AND h.during && $3)
-		ORDER BY u.capacity, u.id LIMIT $4 FOR UPDATE OF u`
+	const q = sqlPickUnits
 	scan := func(rows pgx.Rows) ([]domain.HeldUnit, error) {
 		return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.HeldUnit, error) {
 			var u domain.HeldUnit
@@ -206,7 +203,7 @@ func pickUnits(ctx context.Context, tx pgx.Tx, vendorID string, minCap, n int, d
 	if exclude == nil {
 		exclude = []string{}
 	}
-	rows, err := tx.Query(ctx, q+` SKIP LOCKED`, vendorID, minCap, rangeOf(during), n, exclude)
+	rows, err := tx.Query(ctx, q+sqlSkipLocked, vendorID, minCap, rangeOf(during), n, exclude)
 	if err != nil {
 		return nil, fmt.Errorf("pick units: %w", err)
 	}
@@ -228,8 +225,7 @@ func pickUnits(ctx context.Context, tx pgx.Tx, vendorID string, minCap, n int, d
 
 func insertHolds(ctx context.Context, tx pgx.Tx, b domain.Booking) error {
 	for _, u := range b.Units {
-		_, err := tx.Exec(ctx, `INSERT INTO holds (booking_id, unit_id, vendor_id, during, active) VALUES ($1, $2, $3, $4, true)`,
-			b.ID, u.ID, b.VendorID, rangeOf(b.During))
+		_, err := tx.Exec(ctx, sqlInsertHold, b.ID, u.ID, b.VendorID, rangeOf(b.During))
 		if pg.IsExclusionViolation(err) {
 			return app.ErrOverlap
 		}
@@ -264,9 +260,7 @@ func (r *Repo) Hold(ctx context.Context, idem app.Idem, b domain.Booking, events
 			return recordError(ctx, tx, idem, recorded)
 		}
 		b.Units = units
-		if _, err := tx.Exec(ctx, `INSERT INTO bookings (id, vendor_id, user_id, status, during, party_size, quantity,
-			deposit_amount, deposit_currency, deposit_status, payment_method, expires_at, version, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)`,
+		if _, err := tx.Exec(ctx, sqlInsertBooking,
 			b.ID, b.VendorID, b.UserID, b.Status, rangeOf(b.During), b.PartySize, b.Quantity, b.DepositAmount,
 			b.DepositCurrency, b.DepositStatus, b.PaymentMethod, b.ExpiresAt, b.Version, b.CreatedAt, b.UpdatedAt); err != nil {
 			return fmt.Errorf("insert booking: %w", err)
@@ -281,7 +275,7 @@ func (r *Repo) Hold(ctx context.Context, idem app.Idem, b domain.Booking, events
 		if err := outbox.Add(ctx, tx, evs...); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE idempotency SET booking_id = $3 WHERE user_id = $1 AND key = $2`, idem.UserID, idem.Key, b.ID); err != nil {
+		if _, err := tx.Exec(ctx, sqlRecordBooking, idem.UserID, idem.Key, b.ID); err != nil {
 			return fmt.Errorf("record idempotency: %w", err)
 		}
 		out = b
@@ -302,8 +296,7 @@ func (r *Repo) Hold(ctx context.Context, idem app.Idem, b domain.Booking, events
 // claimKey inserts the idempotency key; if it exists (a retry, possibly after
 // waiting for the first attempt's transaction), it returns the first outcome.
 func claimKey(ctx context.Context, tx pgx.Tx, idem app.Idem) (*app.Replay, error) {
-	tag, err := tx.Exec(ctx, `INSERT INTO idempotency (user_id, key, op, request_hash) VALUES ($1, $2, $3, $4)
-		ON CONFLICT DO NOTHING`, idem.UserID, idem.Key, idem.Op, idem.Hash)
+	tag, err := tx.Exec(ctx, sqlClaimKey, idem.UserID, idem.Key, idem.Op, idem.Hash)
 	if err != nil {
 		return nil, fmt.Errorf("claim idempotency key: %w", err)
 	}

@@ -53,6 +53,10 @@ func NewEvent(source, subject, aggregateType, aggregateID, requestID string, sch
 	}, nil
 }
 
+// InsertSQL is the statement Add runs per event ($1 event id, $2 subject,
+// $3 payload); exported so benchmarks can replay the exact statement.
+const InsertSQL = `INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)`
+
 // Add writes events to the outbox inside tx. They are published only if tx
 // commits.
 func Add(ctx context.Context, tx pgx.Tx, events ...contracts.Event) error {
@@ -61,9 +65,7 @@ func Add(ctx context.Context, tx pgx.Tx, events ...contracts.Event) error {
 		if err != nil {
 			return fmt.Errorf("outbox: encode %s: %w", e.Type, err)
 		}
-		if _, err := tx.Exec(ctx,
-			`INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)`,
-			e.ID, e.Type, payload); err != nil {
+		if _, err := tx.Exec(ctx, InsertSQL, e.ID, e.Type, payload); err != nil {
 			return fmt.Errorf("outbox: insert %s: %w", e.Type, err)
 		}
 	}

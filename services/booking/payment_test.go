@@ -1,0 +1,203 @@
+package booking_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/slotmesh/slotmesh/contracts/apperr"
+	wire "github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/testenv"
+)
+
+// fast settles quickly: short holds, a quick sweeper and reconciler.
+var fast = map[string]string{
+	"HOLD_TTL": "3s", "PAYMENT_TIMEOUT": "1s", "SWEEP_INTERVAL": "200ms",
+	"PAYMENT_RECONCILE_INTERVAL": "300ms", "PAYMENT_RECONCILE_GRACE": "500ms", "PAYMENT_MAX_ATTEMPTS": "2",
+}
+
+func startFast(t testing.TB) sys {
+	t.Helper()
+	s := testenv.StartAll(t, fast)
+	nc := s.Conn(t)
+	return sys{System: s, nc: nc, bookings: wire.NewClient(nc), vendors: nil}
+}
+
+// money is what a booking's payments kept: charged minus refunded.
+func money(t testing.TB, pc *payment.Client, bookingID string) (charged, kept int64) {
+	t.Helper()
+	l, err := pc.Get(context.Background(), bookingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range l.Payments {
+		if p.Status == payment.StatusSucceeded || p.Status == payment.StatusRefunded {
+			charged += p.Amount
+			kept += p.Amount - p.Refunded
+		}
+	}
+	return charged, kept
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestDepositChargedDeclinedAndRefunded(t *testing.T) {
+	t.Parallel()
+	s := startFast(t)
+	s.vendors = vendorsClient(s)
+	pc := payment.NewClient(s.nc)
+	owner, diner := uuid.NewString(), uuid.NewString()
+	v := s.restaurant(t, owner, 1500, 1, 4)
+	at := slot(4, 13)
+	req := wire.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, PaymentMethod: payment.CardDeclined}
+
+	// Declined: 402, FAILED, the only unit free again at once.
+	_, err := s.bookings.Create(as(diner, "d1"), req)
+	if e, ok := apperr.As(err); !ok || e.Code != apperr.PaymentDeclined || e.Details["booking_id"] == nil {
+		t.Fatalf("declined: %v", err)
+	}
+	if _, err := s.bookings.Create(as(diner, "d1"), req); apperr.CodeOf(err) != apperr.PaymentDeclined {
+		t.Fatalf("declined, same key again: %v", err)
+	}
+	req.PaymentMethod = payment.CardVisa
+	b, err := s.bookings.Create(as(diner, "ok"), req)
+	if err != nil || b.Status != wire.StatusConfirmed || b.Deposit.Status != "charged" || b.Deposit.Amount != 1500 {
+		t.Fatalf("after a decline the slot must be free: %+v %v", b, err)
+	}
+	if charged, kept := money(t, pc, b.ID); charged != 1500 || kept != 1500 {
+		t.Fatalf("ledger: charged %d kept %d", charged, kept)
+	}
+	// Cancel well before the free window closes: refunded in full.
+	c, err := s.bookings.Cancel(as(diner, ""), b.ID)
+	if err != nil || c.Status != wire.StatusCancelled || c.Refund == nil || c.Refund.Amount != 1500 || c.Refund.Status != "refunded" {
+		t.Fatalf("cancel: %+v %v", c, err)
+	}
+	if _, kept := money(t, pc, b.ID); kept != 0 {
+		t.Fatalf("cancelled booking keeps %d", kept)
+	}
+	// Book again and avail: the deposit comes back.
+	b2, err := s.bookings.Create(as(diner, "ok2"), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.bookings.Avail(as(owner, ""), b2.ID)
+	if err != nil || a.Status != wire.StatusAvailed || a.Refund == nil || a.Refund.Status != "refunded" {
+		t.Fatalf("avail: %+v %v", a, err)
+	}
+	if _, kept := money(t, pc, b2.ID); kept != 0 {
+		t.Fatalf("availed booking keeps %d", kept)
+	}
+}
+
+// TestUnansweredPaymentExpiresWithoutOrphanCharge: the provider never
+// answers; the booking stays BLOCKED, then expires, and no money is kept.
+func TestUnansweredPaymentExpiresWithoutOrphanCharge(t *testing.T) {
+	t.Parallel()
+	s := startFast(t)
+	s.vendors = vendorsClient(s)
+	pc := payment.NewClient(s.nc)
+	owner, diner := uuid.NewString(), uuid.NewString()
+	v := s.restaurant(t, owner, 900, 1, 4)
+	b, err := s.bookings.Create(as(diner, "t1"), wire.CreateRequest{VendorID: v.ID, Start: slot(4, 15), PartySize: 2, PaymentMethod: payment.CardTimeout})
+	if err != nil || b.Status != wire.StatusBlocked || b.ExpiresAt == nil {
+		t.Fatalf("unanswered payment: %+v %v", b, err)
+	}
+	var last wire.Booking
+	defer func() { t.Logf("last seen: %s deposit %s", last.Status, last.Deposit.Status) }()
+	waitFor(t, 20*time.Second, "the hold to expire", func() bool {
+		got, err := s.bookings.Get(as(diner, ""), b.ID)
+		last = got
+		return err == nil && got.Status == wire.StatusExpired && (got.Deposit.Status == "voided" || got.Deposit.Status == "refunded")
+	})
+	if _, kept := money(t, pc, b.ID); kept != 0 {
+		t.Fatalf("expired booking keeps %d", kept)
+	}
+	// The unit is free again.
+	if _, err := s.bookings.Create(as(diner, "t2"), wire.CreateRequest{VendorID: v.ID, Start: slot(4, 15), PartySize: 2, PaymentMethod: payment.CardVisa}); err != nil {
+		t.Fatalf("after expiry: %v", err)
+	}
+}
+
+// TestPaymentServiceStoppedMidFlight stops the payment service while
+// bookings are being made, then brings it back: every booking ends CONFIRMED,
+// FAILED or EXPIRED (never stuck BLOCKED), and only CONFIRMED ones keep money.
+func TestPaymentServiceStoppedMidFlight(t *testing.T) {
+	t.Parallel()
+	s := startFast(t)
+	s.vendors = vendorsClient(s)
+	pc := payment.NewClient(s.nc)
+	owner := uuid.NewString()
+	v := s.restaurant(t, owner, 700, 30, 4)
+	const n = 30
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == n/3 {
+				if err := s.Mesh.StopService("payment"); err != nil {
+					t.Error(err)
+				}
+			}
+			b, err := s.bookings.Create(as(uuid.NewString(), fmt.Sprint("m", i)), wire.CreateRequest{
+				VendorID: v.ID, Start: slot(6, 10).Add(time.Duration(i%4) * 30 * time.Minute), PartySize: 2, PaymentMethod: payment.CardVisa})
+			if err != nil {
+				if !apperr.Is(err, apperr.SlotUnavailable) {
+					t.Errorf("booking %d: %v", i, err)
+				}
+				return
+			}
+			ids[i] = b.ID
+		}()
+	}
+	wg.Wait()
+	if err := s.Mesh.StartService(context.Background(), "payment"); err != nil {
+		t.Fatal(err)
+	}
+	made := 0
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		made++
+		var final wire.Booking
+		waitFor(t, 30*time.Second, "booking "+id+" to settle", func() bool {
+			got, err := s.bookings.Get(as(owner, ""), id)
+			final = got
+			return err == nil && got.Status != wire.StatusBlocked &&
+				got.Deposit.Status != "void_pending" && got.Deposit.Status != "refund_pending" && got.Deposit.Status != "pending"
+		})
+		_, kept := money(t, pc, id)
+		switch final.Status {
+		case wire.StatusConfirmed:
+			if kept != 700 {
+				t.Errorf("confirmed %s keeps %d", id, kept)
+			}
+		case wire.StatusExpired, wire.StatusFailed:
+			if kept != 0 {
+				t.Errorf("%s %s keeps %d: an orphan charge", final.Status, id, kept)
+			}
+		default:
+			t.Errorf("booking %s ended %s", id, final.Status)
+		}
+	}
+	if made == 0 {
+		t.Fatal("no booking was made")
+	}
+	assertNoOverlap(t, s.PGURL)
+}
