@@ -142,13 +142,17 @@ func (a *App) refundDeposit(ctx context.Context, b domain.Booking) domain.Bookin
 func (a *App) voidDeposit(ctx context.Context, b domain.Booking, reason string) domain.Booking {
 	status, err := a.Payments.Void(ctx, b.ChargeKey(), b.ID, reason)
 	if err != nil {
-		return b
+		return b // the sweeper tries again
 	}
-	final := domain.DepositVoided
-	if status == PayRefunded {
-		final = domain.DepositRefunded
+	switch status {
+	case PayRefunded:
+		return a.depositSettled(ctx, b.ID, domain.DepositVoidPending, domain.DepositRefunded)
+	case PayVoided, PayFailed:
+		return a.depositSettled(ctx, b.ID, domain.DepositVoidPending, domain.DepositVoided)
 	}
-	return a.depositSettled(ctx, b.ID, domain.DepositVoidPending, final)
+	// Still pending at the provider: payment refunds it when it lands. Ask
+	// again later (touching the booking spaces the sweeper's retries).
+	return a.depositSettled(ctx, b.ID, domain.DepositVoidPending, domain.DepositVoidPending)
 }
 
 // depositSettled records that a pending refund or void went through.

@@ -366,7 +366,7 @@ func (r *Repo) Change(ctx context.Context, id string, change app.BookingChange) 
 			return err
 		}
 		out = b
-		if len(evs) == 0 {
+		if evs == nil { // nothing changed; an empty slice still saves
 			return nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE bookings SET status=$2, deposit_status=$3, refund_amount=$4, refund_reason=$5,
@@ -470,6 +470,9 @@ func (r *Repo) FreeUnits(ctx context.Context, vendorID string, minCap int, windo
 	return ids, busy, rows.Err()
 }
 
+// MoneyRetryAfter spaces the sweeper's retries of one refund or void.
+const MoneyRetryAfter = 2 * time.Second
+
 // Due lists bookings the sweeper must act on: BLOCKED past expiry, and
 // bookings whose refund or void has not gone through yet.
 func (r *Repo) Due(ctx context.Context, now time.Time, limit int) (expired []string, money []domain.Booking, err error) {
@@ -481,7 +484,7 @@ func (r *Repo) Due(ctx context.Context, now time.Time, limit int) (expired []str
 		return nil, nil, err
 	}
 	rows, err = r.pool.Query(ctx, `SELECT `+bookingColumns+` FROM bookings b
-		WHERE deposit_status IN ('refund_pending', 'void_pending') AND updated_at < $1 ORDER BY updated_at LIMIT $2`, now, limit)
+		WHERE deposit_status IN ('refund_pending', 'void_pending') AND updated_at < $1 ORDER BY updated_at LIMIT $2`, now.Add(-MoneyRetryAfter), limit)
 	if err != nil {
 		return nil, nil, fmt.Errorf("money due: %w", err)
 	}
