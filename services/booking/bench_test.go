@@ -126,7 +126,9 @@ func runPgbench(b *testing.B, pgbench, pgURL string) float64 {
 		b.Fatal(err)
 	}
 	v := "'" + vendorID + "'::uuid"
-	during := `tstzrange(timestamptz '2030-01-01 00:00+00' + :slot * interval '30 min', timestamptz '2030-01-01 00:00+00' + :slot * interval '30 min' + interval '90 min')`
+	// Each pgbench client books its own 90-minute slots: pgbench cannot retry
+	// an exclusion-constraint conflict the way the service does.
+	during := `tstzrange(timestamptz '2030-01-01 00:00+00' + :slot * interval '90 min', timestamptz '2030-01-01 00:00+00' + :slot * interval '90 min' + interval '90 min')`
 	user := `md5(:uid::text || 'u')::uuid`
 	booking := `md5(:uid::text || 'b')::uuid`
 	payload, _ := json.Marshal(map[string]any{"id": uuid.NewString(), "type": "evt.booking.booking.confirmed.v1",
@@ -143,7 +145,7 @@ func runPgbench(b *testing.B, pgbench, pgURL string) float64 {
 		"record_key":     {user, `'k' || :uid`, booking},
 	}
 	var script strings.Builder
-	script.WriteString("\\set uid random(1, 9000000000000)\n\\set slot random(0, 4000)\nBEGIN;\nSET LOCAL search_path = bookingdb;\n")
+	script.WriteString("\\set uid random(1, 9000000000000)\n\\set slot :client_id + 64 * random(0, 100000)\nBEGIN;\nSET LOCAL search_path = bookingdb;\n")
 	for _, st := range postgres.HoldStatements() {
 		sql := strings.Join(strings.Fields(st.SQL), " ")
 		args := params[st.Name]

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
@@ -18,6 +19,8 @@ import (
 	bookingpg "github.com/slotmesh/slotmesh/services/booking/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/postgres"
+	"github.com/slotmesh/slotmesh/services/payment"
+	paymentpg "github.com/slotmesh/slotmesh/services/payment/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/user"
 	userpg "github.com/slotmesh/slotmesh/services/user/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/vendors"
@@ -25,13 +28,14 @@ import (
 )
 
 // Services lists what `serve` accepts, in start order; "gateway" is last.
-var Services = []string{"user", "vendor", "booking", "gateway"}
+var Services = []string{"user", "vendor", "payment", "booking", "gateway"}
 
 // Config is every component's configuration, read from one environment.
 type Config struct {
 	Base    platform.Config
 	User    user.Config
 	Vendor  vendors.Config
+	Payment payment.Config
 	Booking booking.Config
 	Gateway gateway.Config
 }
@@ -45,6 +49,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	errs = append(errs, err)
 	c.Vendor, err = vendors.ConfigFromEnv(getenv)
 	errs = append(errs, err)
+	c.Payment, err = payment.ConfigFromEnv(getenv)
+	errs = append(errs, err)
 	c.Booking, err = booking.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	e := platform.Env(getenv)
@@ -57,13 +63,52 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 // Mesh is a set of running components.
 type Mesh struct {
-	stops   []func() error
+	mu      sync.Mutex
+	cfg     Config
+	log     *slog.Logger
+	order   []string
+	stops   map[string]func() error
 	Gateway *gateway.Server // nil unless the gateway was started
+}
+
+// starters start one component each and return how to stop it.
+var starters = map[string]func(ctx context.Context, m *Mesh) (func() error, error){
+	"user": func(ctx context.Context, m *Mesh) (func() error, error) {
+		svc, err := user.Start(ctx, m.cfg.User, m.log)
+		return stopOf(svc, err)
+	},
+	"vendor": func(ctx context.Context, m *Mesh) (func() error, error) {
+		svc, err := vendors.Start(ctx, m.cfg.Vendor, m.log)
+		return stopOf(svc, err)
+	},
+	"payment": func(ctx context.Context, m *Mesh) (func() error, error) {
+		svc, err := payment.Start(ctx, m.cfg.Payment, m.log)
+		return stopOf(svc, err)
+	},
+	"booking": func(ctx context.Context, m *Mesh) (func() error, error) {
+		svc, err := booking.Start(ctx, m.cfg.Booking, m.log)
+		return stopOf(svc, err)
+	},
+	"gateway": func(_ context.Context, m *Mesh) (func() error, error) {
+		nc, err := platform.Connect(m.cfg.Base.NATSURL, "slotmesh-gateway", m.log)
+		if err != nil {
+			return nil, err
+		}
+		m.Gateway = gateway.NewServer(m.cfg.Gateway, nc, m.log.With(platform.KeyService, "gateway"))
+		return nc.Drain, nil
+	},
+}
+
+func stopOf[S interface{ Stop() error }](svc S, err error) (func() error, error) {
+	if err != nil {
+		return nil, err
+	}
+	return svc.Stop, nil
 }
 
 // Start starts the named components (all of Services when names is empty).
 // The gateway is built but not listening: serve m.Gateway yourself (dev does).
-func Start(ctx context.Context, cfg Config, log *slog.Logger, names ...string) (m *Mesh, err error) {
+func Start(ctx context.Context, cfg Config, log *slog.Logger, names ...string) (*Mesh, error) {
 	if len(names) == 0 {
 		names = Services
 	}
@@ -72,50 +117,60 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, names ...string) (
 			return nil, fmt.Errorf("unknown service %q (have %v)", n, Services)
 		}
 	}
-	m = &Mesh{}
-	defer func() {
-		if err != nil {
+	m := &Mesh{cfg: cfg, log: log, stops: map[string]func() error{}}
+	for _, n := range Services { // in dependency order
+		if !slices.Contains(names, n) {
+			continue
+		}
+		if err := m.StartService(ctx, n); err != nil {
 			m.Stop()
-		}
-	}()
-	if slices.Contains(names, "user") {
-		svc, err := user.Start(ctx, cfg.User, log)
-		if err != nil {
 			return nil, err
 		}
-		m.stops = append(m.stops, svc.Stop)
-	}
-	if slices.Contains(names, "vendor") {
-		svc, err := vendors.Start(ctx, cfg.Vendor, log)
-		if err != nil {
-			return nil, err
-		}
-		m.stops = append(m.stops, svc.Stop)
-	}
-	if slices.Contains(names, "booking") {
-		svc, err := booking.Start(ctx, cfg.Booking, log)
-		if err != nil {
-			return nil, err
-		}
-		m.stops = append(m.stops, svc.Stop)
-	}
-	if slices.Contains(names, "gateway") {
-		nc, err := platform.Connect(cfg.Base.NATSURL, "slotmesh-gateway", log)
-		if err != nil {
-			return nil, err
-		}
-		m.stops = append(m.stops, func() error { return nc.Drain() })
-		m.Gateway = gateway.NewServer(cfg.Gateway, nc, log.With(platform.KeyService, "gateway"))
 	}
 	return m, nil
 }
 
+// StartService starts one component (again); fault tests stop and restart.
+func (m *Mesh) StartService(ctx context.Context, name string) error {
+	start, ok := starters[name]
+	if !ok {
+		return fmt.Errorf("unknown service %q (have %v)", name, Services)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, running := m.stops[name]; running {
+		return fmt.Errorf("%s is already running", name)
+	}
+	stop, err := start(ctx, m)
+	if err != nil {
+		return err
+	}
+	m.stops[name] = stop
+	m.order = append(m.order, name)
+	return nil
+}
+
+// StopService stops one component: in-flight requests finish, then it is gone.
+func (m *Mesh) StopService(name string) error {
+	m.mu.Lock()
+	stop, ok := m.stops[name]
+	delete(m.stops, name)
+	m.order = slices.DeleteFunc(m.order, func(n string) bool { return n == name })
+	m.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%s is not running", name)
+	}
+	return stop()
+}
+
 // Stop stops everything in reverse start order.
 func (m *Mesh) Stop() {
-	for i := len(m.stops) - 1; i >= 0; i-- {
-		_ = m.stops[i]()
+	m.mu.Lock()
+	order := slices.Clone(m.order)
+	m.mu.Unlock()
+	for i := len(order) - 1; i >= 0; i-- {
+		_ = m.StopService(order[i])
 	}
-	m.stops = nil
 }
 
 // Migrate creates the database if needed and applies every service's
@@ -127,7 +182,7 @@ func Migrate(ctx context.Context, cfg Config) error {
 	for _, m := range []struct {
 		schema  string
 		migrate func(context.Context, *pgxpool.Pool) error
-	}{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}, {bookingpg.Schema, bookingpg.Migrate}} {
+	}{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}, {bookingpg.Schema, bookingpg.Migrate}, {paymentpg.Schema, paymentpg.Migrate}} {
 		pool, err := postgres.Connect(ctx, cfg.Base.PGURL, m.schema)
 		if err != nil {
 			return err

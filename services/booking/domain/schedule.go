@@ -42,7 +42,7 @@ func (v Vendor) Slots(y int, mo time.Month, d int) ([]Range, error) {
 	var out []Range
 	add := func(openMin, closeMin int, py int, pm time.Month, pd int) {
 		// Candidate starts are wall times on the grid of the interval's own day.
-		for s := openMin; s < closeMin; s += v.SlotMinutes {
+		for s := openMin; s < closeMin && s < openMin+2*1440; s += v.SlotMinutes {
 			start, ok := at(py, pm, pd, s, loc)
 			if !ok {
 				continue // a wall time the DST change skips
@@ -64,14 +64,37 @@ func (v Vendor) Slots(y int, mo time.Month, d int) ([]Range, error) {
 	py, pm, pd := time.Date(y, mo, d-1, 12, 0, 0, 0, loc).Date()
 	for _, h := range v.Hours {
 		if h.Weekday == wd {
-			add(h.Open, h.Close, y, mo, d)
+			add(h.Open, v.reach(h), y, mo, d)
 		}
 		if h.Weekday == prev && h.Close > 1440 {
-			add(h.Open, h.Close, py, pm, pd)
+			add(h.Open, v.reach(h), py, pm, pd)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out, nil
+}
+
+// reach is how far an interval really stays open, in minutes from its own
+// day's midnight: an interval that closes exactly at a midnight runs on into
+// an interval that opens then (a place open around the clock lets a stay
+// cross midnight). Starts are still only offered inside the interval itself.
+func (v Vendor) reach(h Interval) int {
+	end := h.Close
+	for guard := 0; guard < 7 && end%1440 == 0; guard++ {
+		next := (h.Weekday + end/1440) % 7
+		found := false
+		for _, n := range v.Hours {
+			if n.Weekday == next && n.Open == 0 {
+				end += n.Close
+				found = true
+				break
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	return end
 }
 
 // Resolve turns a requested start (and optional end) into the range a booking
@@ -144,7 +167,7 @@ func (v Vendor) within(start, end time.Time, loc *time.Location) bool {
 				continue
 			}
 			o, ok1 := at(by, bm, bd, h.Open, loc)
-			c, _ := at(by, bm, bd, h.Close, loc)
+			c, _ := at(by, bm, bd, v.reach(h), loc)
 			if ok1 && !start.Before(o) && !end.After(c) {
 				return true
 			}

@@ -217,3 +217,29 @@ func TestStateMachine(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+func TestStayAcrossMidnightWhenOpenAroundTheClock(t *testing.T) {
+	t.Parallel()
+	all := make([]Interval, 7)
+	for d := range all {
+		all[d] = Interval{Weekday: d, Open: 0, Close: 1440}
+	}
+	v := restaurant("UTC", all...)
+	slots, err := v.Slots(2026, 12, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(slots) != 48 {
+		t.Fatalf("a day open around the clock has %d start times, want 48", len(slots))
+	}
+	last := slots[len(slots)-1]
+	if last.Start.Format("15:04") != "23:30" || last.End.Format("2006-01-02 15:04") != "2026-12-02 01:00" {
+		t.Fatalf("last slot %s .. %s", last.Start, last.End)
+	}
+	// A place closing at midnight does not let a stay run past it.
+	v = restaurant("UTC", Interval{Weekday: 1, Open: 1200, Close: 1440})
+	slots, _ = v.Slots(2026, 12, 1)
+	if got := slots[len(slots)-1].Start.Format("15:04"); got != "22:30" {
+		t.Fatalf("last start %s, want 22:30", got)
+	}
+}

@@ -1,0 +1,111 @@
+package sim_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/services/payment/adapters/providertest"
+	"github.com/slotmesh/slotmesh/services/payment/adapters/sim"
+	"github.com/slotmesh/slotmesh/services/payment/app"
+)
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	providertest.RunConformance(t, func(*testing.T) app.Provider { return sim.New() })
+}
+
+func TestTestCards(t *testing.T) {
+	t.Parallel()
+	p := sim.New()
+	ctx := context.Background()
+	cases := []struct {
+		method  string
+		taken   bool
+		decline string
+	}{
+		{wire.CardVisa, true, ""},
+		{sim.CardMastercard, true, ""},
+		{wire.CardDeclined, false, sim.DeclineCard},
+		{"pm_card_unknown", false, sim.DeclineMethod},
+		{"tok_whatever", false, sim.DeclineMethod},
+	}
+	for _, c := range cases {
+		ref, decline, err := p.Charge(ctx, "k-"+c.method, 100, "EUR", c.method)
+		if err != nil || (ref != "") != c.taken || decline != c.decline || p.Taken("k-"+c.method) != c.taken {
+			t.Errorf("%s: ref %q, decline %q, err %v; want taken=%v decline %q", c.method, ref, decline, err, c.taken, c.decline)
+		}
+	}
+	if p.Charges() != 2 {
+		t.Fatalf("Charges() = %d, want 2", p.Charges())
+	}
+}
+
+func TestTimeoutCardAnswersNothingUntilTheDeadline(t *testing.T) {
+	t.Parallel()
+	p := sim.New()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	ref, decline, err := p.Charge(ctx, "slow", 100, "EUR", wire.CardTimeout)
+	if !errors.Is(err, context.DeadlineExceeded) || ref != "" || decline != "" {
+		t.Fatalf("timeout card: %q %q %v", ref, decline, err)
+	}
+	if time.Since(start) < 50*time.Millisecond {
+		t.Fatal("answered before the deadline")
+	}
+	if p.Calls("slow") != 1 || p.Taken("slow") || p.Charges() != 0 {
+		t.Fatalf("calls %d, taken %v", p.Calls("slow"), p.Taken("slow"))
+	}
+}
+
+func TestConcurrentSameKeyChargesOnce(t *testing.T) {
+	t.Parallel()
+	p := sim.New()
+	refs := make([]string, 50)
+	var wg sync.WaitGroup
+	for i := range refs {
+		wg.Go(func() {
+			ref, _, err := p.Charge(context.Background(), "one", 700, "EUR", wire.CardVisa)
+			if err != nil {
+				t.Error(err)
+			}
+			refs[i] = ref
+		})
+	}
+	wg.Wait()
+	for _, r := range refs {
+		if r != refs[0] || r == "" {
+			t.Fatalf("refs differ: %v", refs)
+		}
+	}
+	if p.Charges() != 1 || p.Calls("one") != 50 || p.Kept("one") != 700 {
+		t.Fatalf("charges %d, calls %d, kept %d", p.Charges(), p.Calls("one"), p.Kept("one"))
+	}
+	if _, _, err := p.Charge(context.Background(), "one", 701, "EUR", wire.CardVisa); err == nil {
+		t.Fatal("same key, other amount: want an error (Stripe's idempotency_error)")
+	}
+}
+
+func TestRefundsNeverExceedTheCharge(t *testing.T) {
+	t.Parallel()
+	p := sim.New()
+	ctx := context.Background()
+	ref, _, _ := p.Charge(ctx, "c", 1000, "EUR", wire.CardVisa)
+	if _, err := p.Refund(ctx, "r1", ref, 600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.Refund(ctx, "r2", ref, 500)
+	if !errors.Is(err, app.ErrRefused) || app.RefusalCode(err) != "amount_too_large" {
+		t.Fatalf("over-refund: %v", err)
+	}
+	if _, err := p.Refund(ctx, "r3", "sim_ch_none", 1); !errors.Is(err, app.ErrRefused) {
+		t.Fatalf("unknown charge: %v", err)
+	}
+	if _, err := p.Refund(ctx, "r2b", ref, 400); err != nil || p.Kept("c") != 0 {
+		t.Fatalf("refund the rest: %v, kept %d", err, p.Kept("c"))
+	}
+}

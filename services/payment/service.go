@@ -1,0 +1,109 @@
+// Package payment is the payment service: deposits (charges), refunds and
+// voids, each idempotent by key, in a ledger in paymentdb; provider calls
+// (the built-in simulator or Stripe) outside any transaction; events for
+// every outcome through the outbox to PAYMENT_EVENTS; and a reconciler that
+// settles what a provider left unanswered, so no voided key keeps money.
+package payment
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/google/uuid"
+	"github.com/slotmesh/slotmesh/contracts"
+	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/services/internal/platform"
+	"github.com/slotmesh/slotmesh/services/payment/adapters/postgres"
+	"github.com/slotmesh/slotmesh/services/payment/adapters/sim"
+	"github.com/slotmesh/slotmesh/services/payment/adapters/stripe"
+	"github.com/slotmesh/slotmesh/services/payment/app"
+	"github.com/slotmesh/slotmesh/services/payment/ports/endpoints"
+	"github.com/slotmesh/slotmesh/services/payment/ports/reconciler"
+)
+
+// Version is the micro service version (semver).
+const Version = "0.1.0"
+
+// Service is a running payment service.
+type Service struct {
+	deps       *platform.Deps
+	svcs       platform.Services
+	reconciler *reconciler.Reconciler
+	app        *app.App
+	log        *slog.Logger
+}
+
+// Start connects, migrates, begins answering on svc.payment.v1.* and starts
+// the reconciler, with the provider cfg names.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
+	return StartWithProvider(ctx, cfg, log, NewProvider(cfg))
+}
+
+// StartWithProvider is Start with a given provider (tests: a provider that
+// loses answers, or a shared simulator).
+func StartWithProvider(ctx context.Context, cfg Config, log *slog.Logger, provider app.Provider) (*Service, error) {
+	log = log.With(platform.KeyService, wire.Service)
+	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
+		Service: wire.Service,
+		Schema:  postgres.Schema,
+		Migrate: postgres.Migrate,
+		Stream:  &contracts.StreamPayment,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("payment: %w", err)
+	}
+	a := NewApp(deps, cfg, provider)
+	svcs, err := platform.AddServices(deps.NC, platform.ServiceSpec{
+		Name:        wire.Service,
+		Version:     Version,
+		Description: "deposits, refunds and voids, idempotent by key, in a ledger",
+		Group:       wire.Group,
+		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
+		Instances:   cfg.Instances,
+	})
+	if err != nil {
+		deps.Close()
+		return nil, fmt.Errorf("payment: %w", err)
+	}
+	rec := reconciler.Start(a, cfg.ReconcileInterval, log)
+	log.Info("payment service started", "instances", len(svcs), "provider", fmt.Sprintf("%T", provider))
+	return &Service{deps: deps, svcs: svcs, reconciler: rec, app: a, log: log}, nil
+}
+
+// NewApp wires the application layer on open dependencies.
+func NewApp(deps *platform.Deps, cfg Config, provider app.Provider) *app.App {
+	return &app.App{
+		Repo:     postgres.New(deps.Pool),
+		Provider: provider,
+		Relay:    deps.Relay,
+		Options: app.Options{
+			Lease:           max(cfg.ReconcileGrace, cfg.CallTimeout),
+			ProviderTimeout: cfg.CallTimeout,
+			MaxAttempts:     cfg.MaxAttempts,
+		},
+		NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
+	}
+}
+
+// NewProvider is the payment provider cfg names.
+func NewProvider(cfg Config) app.Provider {
+	if cfg.Provider == ProviderStripe {
+		return stripe.New(stripe.Config{Key: cfg.StripeKey, BaseURL: cfg.StripeBase})
+	}
+	return sim.New()
+}
+
+// Provider is the service's payment provider (tests read the simulator's
+// counters through it).
+func (s *Service) Provider() app.Provider { return s.app.Provider }
+
+// Stop stops taking requests, lets in-flight ones finish, stops the
+// reconciler and closes.
+func (s *Service) Stop() error {
+	err := s.svcs.Stop()
+	s.reconciler.Stop()
+	s.deps.Close()
+	s.log.Info("payment service stopped")
+	return err
+}
