@@ -134,7 +134,7 @@ func runPgbench(b *testing.B, pgbench, pgURL string) float64 {
 	payload, _ := json.Marshal(map[string]any{"id": uuid.NewString(), "type": "evt.booking.booking.confirmed.v1",
 		"data": map[string]any{"booking": map[string]any{"id": uuid.NewString(), "status": "CONFIRMED", "vendor_id": vendorID,
 			"user_id": uuid.NewString(), "start": time.Now(), "end": time.Now(), "party_size": 2,
-			"units": []any{map[string]any{"id": uuid.NewString(), "name": "P1", "capacity": 4}},
+			"units":   []any{map[string]any{"id": uuid.NewString(), "name": "P1", "capacity": 4}},
 			"deposit": map[string]any{"amount": 0, "currency": "EUR", "status": "none"}}}})
 	params := map[string][]string{
 		"claim_key":      {user, `'k' || :uid`, `'create'`, `sha256(('r' || :uid)::bytea)`},
