@@ -24,11 +24,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	e := platform.Env(getenv)
 	c := Config{
 		Config:         platform.BaseFromEnv(getenv, &errs),
-		Instances:      e.Int("BOOKING_INSTANCES", 8, &errs),
+		Instances:      e.Int("BOOKING_INSTANCES", 16, &errs),
 		HoldTTL:        e.Duration("HOLD_TTL", 2*time.Minute, &errs),
 		PaymentTimeout: e.Duration("PAYMENT_TIMEOUT", 3*time.Second, &errs),
 		SweepEvery:     e.Duration("SWEEP_INTERVAL", time.Second, &errs),
 		HoldRetries:    e.Int("HOLD_RETRIES", 4, &errs),
+	}
+	if getenv("PG_MAX_CONNS") == "" {
+		c.PGMaxConns = c.Instances + 8 // a connection per concurrent handler, and the relay, sweeper and consumers
 	}
 	if getenv("CALL_TIMEOUT") == "" {
 		c.CallTimeout = 10 * time.Second // a booking waits for payment

@@ -44,6 +44,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 		Schema:  postgres.Schema,
 		Migrate: postgres.Migrate,
 		Stream:  &contracts.StreamBooking,
+		// A hold that waits for a unit another booker has locked gives up
+		// after this; the request is then retried or answered unavailable.
+		PGParams: map[string]string{"lock_timeout": "3s"},
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("booking: %w", err)

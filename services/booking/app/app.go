@@ -81,8 +81,8 @@ type Repository interface {
 	Change(ctx context.Context, id string, change BookingChange) (domain.Booking, error)
 	// Move re-holds a booking for its changed range/party in one transaction.
 	Move(ctx context.Context, id string, change BookingChange, unavailable func(domain.Booking) error) (domain.Booking, error)
-	// CountUnits counts a vendor's active units of capacity >= minCap.
-	CountUnits(ctx context.Context, vendorID string, minCap int) (int, error)
+	// Capacities counts a vendor's active units by capacity.
+	Capacities(ctx context.Context, vendorID string) (map[int]int, error)
 	FreeUnits(ctx context.Context, vendorID string, minCap int, window domain.Range) ([]string, map[string][]domain.Range, error)
 	Due(ctx context.Context, now time.Time, limit int) (expired []string, money []domain.Booking, err error)
 	List(ctx context.Context, q ListQuery) ([]domain.Booking, error)
@@ -139,6 +139,8 @@ type App struct {
 
 	rolesMu sync.Mutex
 	roles   map[[2]string]roleEntry
+	viewsMu sync.Mutex
+	views   map[string]vendorView
 }
 
 type roleEntry struct {

@@ -72,20 +72,22 @@ func (a *App) Create(ctx context.Context, r booking.CreateRequest) (domain.Booki
 	if err := f.Err(); err != nil {
 		return domain.Booking{}, err
 	}
-	v, err := a.vendor(ctx, r.VendorID)
+	view, err := a.view(ctx, r.VendorID)
 	if err != nil {
 		return domain.Booking{}, err
 	}
-	if !v.Active {
-		return domain.Booking{}, apperr.E(apperr.RuleViolation, "this vendor is not taking bookings").With("field", "vendor_id")
-	}
-	if n, err := a.Repo.CountUnits(ctx, v.ID, r.PartySize); err != nil {
-		return domain.Booking{}, err
-	} else if n < qty {
+	if view.fitting(r.PartySize) < qty {
 		// The copy may lag behind units added a moment ago: ask once.
-		if err := a.Resync(ctx, v.ID); err != nil {
+		if err := a.Resync(ctx, r.VendorID); err != nil {
 			return domain.Booking{}, err
 		}
+		if view, err = a.view(ctx, r.VendorID); err != nil {
+			return domain.Booking{}, err
+		}
+	}
+	v := view.v
+	if !v.Active {
+		return domain.Booking{}, apperr.E(apperr.RuleViolation, "this vendor is not taking bookings").With("field", "vendor_id")
 	}
 	now := a.now()
 	during, err := v.Resolve(r.Start, r.End, now)

@@ -8,18 +8,72 @@ import (
 	"github.com/slotmesh/slotmesh/services/booking/domain"
 )
 
-// vendor returns booking's copy of a vendor, fetching the facts from the
-// vendor service when the copy has not seen it yet (a vendor onboarded a
-// moment ago whose event has not arrived).
+// VendorTTL is how long a process reuses its in-memory view of a vendor's
+// facts before reading its copy again: hours, policies and unit counts
+// change rarely, and holds are always checked in the database.
+const VendorTTL = 2 * time.Second
+
+type vendorView struct {
+	v    domain.Vendor
+	caps map[int]int // active units by capacity
+	at   time.Time
+}
+
+// vendor returns booking's copy of a vendor and its active unit counts,
+// fetching the facts from the vendor service when the copy has not seen the
+// vendor yet (onboarded a moment ago; its event has not arrived).
 func (a *App) vendor(ctx context.Context, id string) (domain.Vendor, error) {
+	view, err := a.view(ctx, id)
+	return view.v, err
+}
+
+func (a *App) view(ctx context.Context, id string) (vendorView, error) {
+	a.viewsMu.Lock()
+	view, ok := a.views[id]
+	a.viewsMu.Unlock()
+	if ok && time.Since(view.at) < VendorTTL {
+		return view, nil
+	}
 	v, err := a.Repo.GetVendor(ctx, id)
-	if !apperr.Is(err, apperr.NotFound) {
-		return v, err
+	if apperr.Is(err, apperr.NotFound) {
+		if err := a.Resync(ctx, id); err != nil {
+			return vendorView{}, err
+		}
+		v, err = a.Repo.GetVendor(ctx, id)
 	}
-	if err := a.Resync(ctx, id); err != nil {
-		return domain.Vendor{}, err
+	if err != nil {
+		return vendorView{}, err
 	}
-	return a.Repo.GetVendor(ctx, id)
+	caps, err := a.Repo.Capacities(ctx, id)
+	if err != nil {
+		return vendorView{}, err
+	}
+	view = vendorView{v: v, caps: caps, at: time.Now()}
+	a.viewsMu.Lock()
+	if a.views == nil || len(a.views) > 50000 {
+		a.views = map[string]vendorView{}
+	}
+	a.views[id] = view
+	a.viewsMu.Unlock()
+	return view, nil
+}
+
+// forget drops the in-memory view of a vendor (after a resync or an event).
+func (a *App) forget(id string) {
+	a.viewsMu.Lock()
+	delete(a.views, id)
+	a.viewsMu.Unlock()
+}
+
+// fitting counts active units of capacity >= party.
+func (v vendorView) fitting(party int) int {
+	n := 0
+	for c, k := range v.caps {
+		if c >= party {
+			n += k
+		}
+	}
+	return n
 }
 
 // Resync replaces the copy of a vendor with the vendor service's facts.
@@ -28,17 +82,20 @@ func (a *App) Resync(ctx context.Context, vendorID string) error {
 	if err != nil {
 		return err
 	}
+	defer a.forget(vendorID)
 	return a.Repo.ReplaceFacts(ctx, v, units)
 }
 
 // ApplyVendor stores a vendor event's state (newer versions only).
 func (a *App) ApplyVendor(ctx context.Context, v domain.Vendor) error {
+	defer a.forget(v.ID)
 	return a.Repo.UpsertVendor(ctx, v)
 }
 
 // ApplyUnits stores a units event. If the copy does not know the vendor, or
 // is more than one version behind (an event was missed), it resyncs instead.
 func (a *App) ApplyUnits(ctx context.Context, vendorID string, version int64, units []UnitCopy) error {
+	defer a.forget(vendorID)
 	v, err := a.Repo.GetVendor(ctx, vendorID)
 	switch {
 	case apperr.Is(err, apperr.NotFound):

@@ -23,6 +23,8 @@ type DepsSpec struct {
 	Schema  string                                           // e.g. "userdb"
 	Migrate func(ctx context.Context, p *pgxpool.Pool) error // the service's migrations (outbox included)
 	Stream  *contracts.Stream                                // the service's event stream, nil if it emits none
+	// PGParams are session settings for every connection (e.g. lock_timeout).
+	PGParams map[string]string
 }
 
 // Deps are a running service's connections: NATS (+JetStream), its Postgres
@@ -58,7 +60,7 @@ func OpenDeps(ctx context.Context, cfg Config, spec DepsSpec, log *slog.Logger) 
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	if spec.Schema != "" {
-		if d.Pool, err = postgres.ConnectN(ctx, cfg.PGURL, spec.Schema, cfg.PGMaxConns); err != nil {
+		if d.Pool, err = postgres.ConnectN(ctx, cfg.PGURL, spec.Schema, cfg.PGMaxConns, spec.PGParams); err != nil {
 			return nil, err
 		}
 		if spec.Migrate != nil {

@@ -191,49 +191,74 @@ func (r *Repo) Get(ctx context.Context, id string) (domain.Booking, error) {
 // transactions hold locked (they may be booking another time). A unit whose
 // locker then takes an overlapping range fails the exclusion constraint, and
 // the caller retries with a fresh snapshot.
-func pickUnits(ctx context.Context, tx pgx.Tx, vendorID string, minCap, n int, during domain.Range, exclude []string) ([]domain.HeldUnit, error) {
-	const q = sqlPickUnits
-	scan := func(rows pgx.Rows) ([]domain.HeldUnit, error) {
-		return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.HeldUnit, error) {
-			var u domain.HeldUnit
-			err := row.Scan(&u.ID, &u.Name, &u.Capacity)
-			return u, err
-		})
-	}
-	if exclude == nil {
-		exclude = []string{}
-	}
-	rows, err := tx.Query(ctx, q+sqlSkipLocked, vendorID, minCap, rangeOf(during), n, exclude)
+func pickUnits(ctx context.Context, tx pgx.Tx, vendorID string, minCap, n int, during domain.Range) ([]domain.HeldUnit, error) {
+	rows, err := tx.Query(ctx, sqlPickUnits+sqlSkipLocked, vendorID, minCap, rangeOf(during), n, []string{})
 	if err != nil {
 		return nil, fmt.Errorf("pick units: %w", err)
 	}
-	got, err := scan(rows)
-	if err != nil || len(got) >= n {
-		return got, err
+	got, err := scanUnits(rows)
+	if err != nil {
+		return nil, err
 	}
-	taken := append([]string{}, exclude...)
-	for _, u := range got {
-		taken = append(taken, u.ID)
+	return pickMore(ctx, tx, vendorID, minCap, n, during, got)
+}
+
+// pickMore waits for units others hold locked when got has fewer than n.
+func pickMore(ctx context.Context, tx pgx.Tx, vendorID string, minCap, n int, during domain.Range, got []domain.HeldUnit) ([]domain.HeldUnit, error) {
+	if len(got) >= n {
+		return got, nil
 	}
-	rows, err = tx.Query(ctx, q, vendorID, minCap, rangeOf(during), n-len(got), taken)
+	taken := make([]string, len(got))
+	for i, u := range got {
+		taken[i] = u.ID
+	}
+	rows, err := tx.Query(ctx, sqlPickUnits, vendorID, minCap, rangeOf(during), n-len(got), taken)
 	if err != nil {
 		return nil, fmt.Errorf("pick locked units: %w", err)
 	}
-	more, err := scan(rows)
+	more, err := scanUnits(rows)
 	return append(got, more...), err
 }
 
-func insertHolds(ctx context.Context, tx pgx.Tx, b domain.Booking) error {
-	for _, u := range b.Units {
-		_, err := tx.Exec(ctx, sqlInsertHold, b.ID, u.ID, b.VendorID, rangeOf(b.During))
-		if pg.IsExclusionViolation(err) {
-			return app.ErrOverlap
-		}
-		if err != nil {
-			return fmt.Errorf("insert hold: %w", err)
-		}
+func scanUnits(rows pgx.Rows) ([]domain.HeldUnit, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.HeldUnit, error) {
+		var u domain.HeldUnit
+		err := row.Scan(&u.ID, &u.Name, &u.Capacity)
+		return u, err
+	})
+}
+
+// claimAndPick claims the idempotency key and picks unlocked units in one
+// round trip. A key seen before returns its Replay (the picked units are
+// released with the transaction).
+func claimAndPick(ctx context.Context, tx pgx.Tx, idem app.Idem, b domain.Booking) ([]domain.HeldUnit, *app.Replay, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(sqlClaimKey, idem.UserID, idem.Key, idem.Op, idem.Hash)
+	batch.Queue(sqlPickUnits+sqlSkipLocked, b.VendorID, b.PartySize, rangeOf(b.During), b.Quantity, []string{})
+	br := tx.SendBatch(ctx, batch)
+	tag, err := br.Exec()
+	if err != nil {
+		br.Close()
+		return nil, nil, fmt.Errorf("claim idempotency key: %w", err)
 	}
-	return nil
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, nil, fmt.Errorf("pick units: %w", err)
+	}
+	got, err := scanUnits(rows)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("pick units: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		rp, err := readKey(ctx, tx, idem)
+		return nil, rp, err
+	}
+	units, err := pickMore(ctx, tx, b.VendorID, b.PartySize, b.Quantity, b.During, got)
+	return units, nil, err
 }
 
 // Hold writes a new booking and its holds in one transaction, guarded by the
@@ -243,16 +268,9 @@ func (r *Repo) Hold(ctx context.Context, idem app.Idem, b domain.Booking, events
 	var replay *app.Replay
 	var recorded error // an outcome stored with the key: commit, then return it
 	err := pg.InTx(ctx, r.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '3s'`); err != nil {
-			return err
-		}
-		rp, err := claimKey(ctx, tx, idem)
+		units, rp, err := claimAndPick(ctx, tx, idem, b)
 		if err != nil || rp != nil {
 			replay = rp
-			return err
-		}
-		units, err := pickUnits(ctx, tx, b.VendorID, b.PartySize, b.Quantity, b.During, nil)
-		if err != nil {
 			return err
 		}
 		if len(units) < b.Quantity {
@@ -260,23 +278,23 @@ func (r *Repo) Hold(ctx context.Context, idem app.Idem, b domain.Booking, events
 			return recordError(ctx, tx, idem, recorded)
 		}
 		b.Units = units
-		if _, err := tx.Exec(ctx, sqlInsertBooking,
-			b.ID, b.VendorID, b.UserID, b.Status, rangeOf(b.During), b.PartySize, b.Quantity, b.DepositAmount,
-			b.DepositCurrency, b.DepositStatus, b.PaymentMethod, b.ExpiresAt, b.Version, b.CreatedAt, b.UpdatedAt); err != nil {
-			return fmt.Errorf("insert booking: %w", err)
-		}
-		if err := insertHolds(ctx, tx, b); err != nil {
-			return err
-		}
 		evs, err := events(b, "")
 		if err != nil {
 			return err
 		}
-		if err := outbox.Add(ctx, tx, evs...); err != nil {
+		// Everything else in one round trip: the booking, its holds, its
+		// events and the key's outcome.
+		batch := &pgx.Batch{}
+		batch.Queue(sqlInsertBooking,
+			b.ID, b.VendorID, b.UserID, b.Status, rangeOf(b.During), b.PartySize, b.Quantity, b.DepositAmount,
+			b.DepositCurrency, b.DepositStatus, b.PaymentMethod, b.ExpiresAt, b.Version, b.CreatedAt, b.UpdatedAt)
+		queueHolds(batch, b)
+		if err := outbox.Queue(batch, evs...); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, sqlRecordBooking, idem.UserID, idem.Key, b.ID); err != nil {
-			return fmt.Errorf("record idempotency: %w", err)
+		batch.Queue(sqlRecordBooking, idem.UserID, idem.Key, b.ID)
+		if err := runBatch(ctx, tx, batch); err != nil {
+			return err
 		}
 		out = b
 		return nil
@@ -293,16 +311,28 @@ func (r *Repo) Hold(ctx context.Context, idem app.Idem, b domain.Booking, events
 	return out, nil, nil
 }
 
-// claimKey inserts the idempotency key; if it exists (a retry, possibly after
-// waiting for the first attempt's transaction), it returns the first outcome.
-func claimKey(ctx context.Context, tx pgx.Tx, idem app.Idem) (*app.Replay, error) {
-	tag, err := tx.Exec(ctx, sqlClaimKey, idem.UserID, idem.Key, idem.Op, idem.Hash)
+func queueHolds(batch *pgx.Batch, b domain.Booking) {
+	for _, u := range b.Units {
+		batch.Queue(sqlInsertHold, b.ID, u.ID, b.VendorID, rangeOf(b.During))
+	}
+}
+
+// runBatch sends a batch and reads every result; an exclusion violation is
+// app.ErrOverlap.
+func runBatch(ctx context.Context, tx pgx.Tx, batch *pgx.Batch) error {
+	err := tx.SendBatch(ctx, batch).Close()
+	if pg.IsExclusionViolation(err) {
+		return app.ErrOverlap
+	}
 	if err != nil {
-		return nil, fmt.Errorf("claim idempotency key: %w", err)
+		return fmt.Errorf("write booking: %w", err)
 	}
-	if tag.RowsAffected() == 1 {
-		return nil, nil
-	}
+	return nil
+}
+
+// readKey returns the first outcome of a key seen before (a retry, possibly
+// after waiting for the first attempt's transaction to end).
+func readKey(ctx context.Context, tx pgx.Tx, idem app.Idem) (*app.Replay, error) {
 	var op string
 	var hash []byte
 	var bookingID *string
@@ -393,9 +423,6 @@ func (r *Repo) Move(ctx context.Context, id string, change app.BookingChange, un
 	}
 	var out domain.Booking
 	err := pg.InTx(ctx, r.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '3s'`); err != nil {
-			return err
-		}
 		b, err := scanBooking(tx.QueryRow(ctx, `SELECT `+bookingColumns+` FROM bookings b WHERE b.id = $1 FOR UPDATE OF b`, id))
 		if err != nil {
 			return pg.MapError(err, "booking")
@@ -408,7 +435,7 @@ func (r *Repo) Move(ctx context.Context, id string, change app.BookingChange, un
 		if _, err := tx.Exec(ctx, `DELETE FROM holds WHERE booking_id = $1`, b.ID); err != nil {
 			return fmt.Errorf("release holds: %w", err)
 		}
-		units, err := pickUnits(ctx, tx, b.VendorID, b.PartySize, b.Quantity, b.During, nil)
+		units, err := pickUnits(ctx, tx, b.VendorID, b.PartySize, b.Quantity, b.During)
 		if err != nil {
 			return err
 		}
@@ -416,29 +443,40 @@ func (r *Repo) Move(ctx context.Context, id string, change app.BookingChange, un
 			return unavailable(b)
 		}
 		b.Units = units
-		if err := insertHolds(ctx, tx, b); err != nil {
+		batch := &pgx.Batch{}
+		queueHolds(batch, b)
+		batch.Queue(`UPDATE bookings SET during=$2, party_size=$3, deposit_amount=$4, version=$5, updated_at=$6 WHERE id=$1`,
+			b.ID, rangeOf(b.During), b.PartySize, b.DepositAmount, b.Version, b.UpdatedAt)
+		if err := outbox.Queue(batch, evs...); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE bookings SET during=$2, party_size=$3, deposit_amount=$4, version=$5, updated_at=$6 WHERE id=$1`,
-			b.ID, rangeOf(b.During), b.PartySize, b.DepositAmount, b.Version, b.UpdatedAt); err != nil {
-			return fmt.Errorf("save booking: %w", err)
+		if err := runBatch(ctx, tx, batch); err != nil {
+			return err
 		}
 		out = b
-		return outbox.Add(ctx, tx, evs...)
+		return nil
 	})
 	return out, err
 }
 
 // ---- queries ----
 
-// CountUnits counts a vendor's active units of capacity >= minCap.
-func (r *Repo) CountUnits(ctx context.Context, vendorID string, minCap int) (int, error) {
-	var n int
-	err := r.pool.QueryRow(ctx, `SELECT count(*) FROM units WHERE vendor_id = $1 AND active AND capacity >= $2`, vendorID, minCap).Scan(&n)
+// Capacities counts a vendor's active units by capacity.
+func (r *Repo) Capacities(ctx context.Context, vendorID string) (map[int]int, error) {
+	rows, err := r.pool.Query(ctx, `SELECT capacity, count(*) FROM units WHERE vendor_id = $1 AND active GROUP BY capacity`, vendorID)
 	if err != nil {
-		return 0, fmt.Errorf("count units: %w", err)
+		return nil, fmt.Errorf("unit capacities: %w", err)
 	}
-	return n, nil
+	defer rows.Close()
+	out := map[int]int{}
+	for rows.Next() {
+		var c, n int
+		if err := rows.Scan(&c, &n); err != nil {
+			return nil, err
+		}
+		out[c] = n
+	}
+	return out, rows.Err()
 }
 
 // FreeUnits returns a vendor's active units of capacity >= minCap and their

@@ -35,9 +35,12 @@ func (c *Cache) VendorKey(id string) string { return c.c.Key("booking", "vendor_
 
 // Put stores the booking and adds it to, or removes it from, the current sets.
 func (c *Cache) Put(ctx context.Context, b domain.Booking) {
-	c.of.Put(ctx, app.ToWire(b))
 	score := float64(b.During.Start.Unix())
 	pipe := c.rdb.TxPipeline()
+	if err := c.of.QueuePut(ctx, pipe, app.ToWire(b)); err != nil {
+		c.log.Warn("booking cache encode failed", "booking", b.ID, "error", err)
+		return
+	}
 	if domain.Active(b.Status) {
 		pipe.ZAdd(ctx, c.UserKey(b.UserID), goredis.Z{Score: score, Member: b.ID})
 		pipe.ZAdd(ctx, c.VendorKey(b.VendorID), goredis.Z{Score: score, Member: b.ID})

@@ -73,6 +73,13 @@ func (c *Cache) Put(ctx context.Context, key string, version int64, payload []by
 	return n == 1, err
 }
 
+// QueuePut adds Put's script to a pipeline (EVAL: a pipeline cannot fall
+// back from EVALSHA), so a caller can write an entry and its indexes in one
+// round trip.
+func (c *Cache) QueuePut(ctx context.Context, pipe redis.Pipeliner, key string, version int64, payload []byte) {
+	setIfNewer.Eval(ctx, pipe, []string{key}, strconv.FormatInt(version, 10), payload, c.ttl.Milliseconds())
+}
+
 // Drop removes an entry.
 func (c *Cache) Drop(ctx context.Context, key string) error {
 	return c.rdb.Del(ctx, key).Err()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Of caches values of one entity type as JSON, versioned. Failures are logged
@@ -42,6 +44,16 @@ func (o *Of[T]) Get(ctx context.Context, id string) (T, bool) {
 		return zero, false
 	}
 	return v, true
+}
+
+// QueuePut adds Put to a pipeline; the caller runs it (and logs its error).
+func (o *Of[T]) QueuePut(ctx context.Context, pipe redis.Pipeliner, v T) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	o.c.QueuePut(ctx, pipe, o.key(o.id(v)), o.version(v), b)
+	return nil
 }
 
 // Put stores v unless the cache holds its version or a newer one.

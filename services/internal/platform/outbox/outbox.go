@@ -72,6 +72,19 @@ func Add(ctx context.Context, tx pgx.Tx, events ...contracts.Event) error {
 	return nil
 }
 
+// Queue adds events' inserts to a batch that runs inside the transaction
+// (one round trip for the batch instead of one per statement).
+func Queue(b *pgx.Batch, events ...contracts.Event) error {
+	for _, e := range events {
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("outbox: encode %s: %w", e.Type, err)
+		}
+		b.Queue(InsertSQL, e.ID, e.Type, payload)
+	}
+	return nil
+}
+
 // StreamOptions configure a service's event stream.
 type StreamOptions struct {
 	Replicas    int           // 1 locally, 3 in production

@@ -22,12 +22,14 @@ import (
 // service owns one schema; it never reads another's). The schema is created if
 // missing.
 func Connect(ctx context.Context, pgURL, schema string) (*pgxpool.Pool, error) {
-	return ConnectN(ctx, pgURL, schema, 0)
+	return ConnectN(ctx, pgURL, schema, 0, nil)
 }
 
 // ConnectN is Connect with a pool of at most maxConns connections (0: pgx's
-// default, or pool_max_conns in the URL).
-func ConnectN(ctx context.Context, pgURL, schema string, maxConns int) (*pgxpool.Pool, error) {
+// default, or pool_max_conns in the URL) and extra session settings (e.g.
+// lock_timeout) sent at connection start, so no statement spends a round
+// trip on them.
+func ConnectN(ctx context.Context, pgURL, schema string, maxConns int, params map[string]string) (*pgxpool.Pool, error) {
 	if !validIdent(schema) {
 		return nil, fmt.Errorf("postgres: bad schema name %q", schema)
 	}
@@ -37,6 +39,9 @@ func ConnectN(ctx context.Context, pgURL, schema string, maxConns int) (*pgxpool
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = int32(maxConns)
+	}
+	for k, v := range params {
+		cfg.ConnConfig.RuntimeParams[k] = v
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	cfg.ConnConfig.RuntimeParams["application_name"] = "slotmesh-" + schema
