@@ -221,6 +221,17 @@ func (r *Relay) round(ctx context.Context, conn *pgxpool.Conn) (int, error) {
 			break // keep the acknowledged prefix; the rest is retried (and de-duplicated)
 		}
 	}
+	if pubErr != nil {
+		// Let the publishes still in flight (nats.go retries "no responders")
+		// finish before the next round re-publishes them, so a late retry
+		// cannot land after, and out of order with, the next round's.
+		select {
+		case <-r.js.PublishAsyncComplete():
+		case <-time.After(10 * time.Second):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
 	if r.o.afterPublish != nil {
 		if err := r.o.afterPublish(); err != nil {
 			return 0, hookError{err}
