@@ -21,6 +21,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	wire "github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/booking/adapters/postgres"
 	"github.com/slotmesh/slotmesh/testenv"
 )
@@ -253,4 +254,38 @@ func (h httpClient) book(tb testing.TB, token, vendorID string, at time.Time, ke
 		tb.Logf("booking %s: %d %.300s", key, st, body)
 	}
 	return st
+}
+
+// BenchmarkTwoHundredBookersTenUnits times the contention case of the
+// booking issue: 200 concurrent bookers, 10 units, one slot, through NATS.
+func BenchmarkTwoHundredBookersTenUnits(b *testing.B) {
+	s := start(b)
+	owner := uuid.NewString()
+	v := s.restaurant(b, owner, 0, 10, 4)
+	b.ResetTimer()
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		at := slot(3, 0).Add(time.Duration(i) * 90 * time.Minute)
+		var wg sync.WaitGroup
+		var confirmed atomic.Int64
+		t0 := time.Now()
+		for range 200 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ctx, cancel := context.WithTimeout(as(uuid.NewString(), uuid.NewString()), time.Minute)
+				defer cancel()
+				if _, err := s.bookings.Create(ctx, wire.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, PaymentMethod: "pm_card_visa"}); err == nil {
+					confirmed.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		total += time.Since(t0)
+		if confirmed.Load() != 10 {
+			b.Fatalf("round %d: %d confirmed, want 10", i, confirmed.Load())
+		}
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "wall_ms/200_bookers")
+	fmt.Fprintf(os.Stdout, "\n200 concurrent bookers on 10 units: %s wall time per round (mean of %d)\n", (total / time.Duration(b.N)).Round(time.Millisecond), b.N)
 }
