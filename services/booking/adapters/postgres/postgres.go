@@ -7,7 +7,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,14 +27,7 @@ var migrations embed.FS
 
 // Migrate applies bookingdb's migrations and the outbox's.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	if err := pg.Migrate(ctx, pool, Schema, "schema_version", sub); err != nil {
-		return err
-	}
-	return outbox.Migrate(ctx, pool, Schema)
+	return outbox.MigrateService(ctx, pool, Schema, migrations, "migrations")
 }
 
 // Repo implements app.Repository.

@@ -12,6 +12,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/google/uuid"
@@ -118,4 +119,18 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, s contracts.Strea
 		return nil, fmt.Errorf("outbox: ensure stream %s: %w", s.Name, err)
 	}
 	return st, nil
+}
+
+// MigrateService applies a service's own migrations (files NNN_name.sql in
+// dir of fsys) to its schema, then the outbox's: what every service's
+// postgres adapter runs on start.
+func MigrateService(ctx context.Context, pool *pgxpool.Pool, schema string, fsys fs.FS, dir string) error {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return err
+	}
+	if err := postgres.Migrate(ctx, pool, schema, "schema_version", sub); err != nil {
+		return err
+	}
+	return Migrate(ctx, pool, schema)
 }

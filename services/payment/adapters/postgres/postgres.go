@@ -6,7 +6,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"reflect"
 	"time"
 
@@ -28,14 +27,7 @@ var migrations embed.FS
 
 // Migrate applies paymentdb's migrations and the outbox's.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	if err := pg.Migrate(ctx, pool, Schema, "schema_version", sub); err != nil {
-		return err
-	}
-	return outbox.Migrate(ctx, pool, Schema)
+	return outbox.MigrateService(ctx, pool, Schema, migrations, "migrations")
 }
 
 // Repo implements app.Repository.

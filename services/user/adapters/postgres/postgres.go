@@ -4,7 +4,6 @@ package postgres
 import (
 	"context"
 	"embed"
-	"io/fs"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,14 +22,7 @@ var migrations embed.FS
 
 // Migrate applies the user schema's migrations and the outbox's.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	if err := pg.Migrate(ctx, pool, Schema, "schema_version", sub); err != nil {
-		return err
-	}
-	return outbox.Migrate(ctx, pool, Schema)
+	return outbox.MigrateService(ctx, pool, Schema, migrations, "migrations")
 }
 
 // Repo implements app.Repository.
