@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/slotmesh/slotmesh/testenv"
 )
 
@@ -600,7 +598,7 @@ func TestTwoHundredConcurrentBookers(t *testing.T) {
 	if len(confirmed) != 10 || unavailable != 190 || len(heldUnits) != 10 {
 		t.Fatalf("%d CONFIRMED on %d units, %d slot_unavailable; want 10 on 10 and 190", len(confirmed), len(heldUnits), unavailable)
 	}
-	assertNoOverlappingHolds(t, sys.PGURL)
+	sys.AssertNoOverlappingHolds(t)
 
 	if offers(availability(t, c, v.ID, at, 2), at) {
 		t.Fatal("a full slot is offered")
@@ -613,25 +611,6 @@ func TestTwoHundredConcurrentBookers(t *testing.T) {
 		if !confirmed[b.ID] {
 			t.Fatalf("the vendor lists %s, not one of the confirmed", b.ID)
 		}
-	}
-}
-
-// assertNoOverlappingHolds checks the invariant in the database itself.
-func assertNoOverlappingHolds(t testing.TB, pgURL string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pgURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM bookingdb.holds a JOIN bookingdb.holds b
-		ON a.unit_id = b.unit_id AND a.booking_id < b.booking_id AND a.active AND b.active AND a.during && b.during`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != 0 {
-		t.Fatalf("%d pairs of overlapping active holds", n)
 	}
 }
 

@@ -199,5 +199,5 @@ func TestPaymentServiceStoppedMidFlight(t *testing.T) {
 	if made == 0 {
 		t.Fatal("no booking was made")
 	}
-	assertNoOverlap(t, s.PGURL)
+	s.AssertNoOverlappingHolds(t)
 }

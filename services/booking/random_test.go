@@ -94,7 +94,7 @@ func TestRandomisedConcurrentInvariants(t *testing.T) {
 	if len(mine) < 20 {
 		t.Fatalf("only %d bookings made; the test exercised too little", len(mine))
 	}
-	assertNoOverlap(t, s.PGURL)
+	s.AssertNoOverlappingHolds(t)
 
 	// Let holds expire and refunds settle, then check the money.
 	ctx := context.Background()

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	wire "github.com/slotmesh/slotmesh/contracts/booking"
@@ -123,7 +122,7 @@ func TestTwoHundredBookersTenUnits(t *testing.T) {
 	if confirmed != 10 || unavailable != 190 {
 		t.Fatalf("confirmed %d, unavailable %d; want 10 and 190", confirmed, unavailable)
 	}
-	assertNoOverlap(t, s.PGURL)
+	s.AssertNoOverlappingHolds(t)
 	// The slot is gone from availability; the next one is there.
 	av, err := s.bookings.Availability(context.Background(), wire.AvailabilityRequest{VendorID: v.ID, Date: at.Format("2006-01-02"), PartySize: 2})
 	if err != nil {
@@ -136,26 +135,6 @@ func TestTwoHundredBookersTenUnits(t *testing.T) {
 	}
 	if len(av.Slots) == 0 {
 		t.Fatal("no slots at all")
-	}
-}
-
-// assertNoOverlap checks the invariant in the database itself: no two active
-// holds on one unit overlap.
-func assertNoOverlap(t testing.TB, pgURL string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pgURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM bookingdb.holds a JOIN bookingdb.holds b
-		ON a.unit_id = b.unit_id AND a.booking_id < b.booking_id AND a.active AND b.active AND a.during && b.during`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != 0 {
-		t.Fatalf("%d pairs of overlapping active holds", n)
 	}
 }
 
@@ -229,7 +208,7 @@ func TestIdempotencyAndTransitions(t *testing.T) {
 	if err != nil || c.Status != wire.StatusCancelled {
 		t.Fatalf("cancel: %+v %v", c, err)
 	}
-	assertNoOverlap(t, s.PGURL)
+	s.AssertNoOverlappingHolds(t)
 	page, err := s.bookings.List(as(diner, ""), wire.ListRequest{Scope: "current"})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("current: %+v %v", page, err)
