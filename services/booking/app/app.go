@@ -141,6 +141,7 @@ type App struct {
 	roles   map[[2]string]roleEntry
 	viewsMu sync.Mutex
 	views   map[string]vendorView
+	resyncs map[string]time.Time // last lag resync per vendor
 }
 
 type roleEntry struct {

@@ -23,10 +23,11 @@ func (a *App) Availability(ctx context.Context, r booking.AvailabilityRequest) (
 	if err := f.Err(); err != nil {
 		return booking.Availability{}, err
 	}
-	v, err := a.vendor(ctx, r.VendorID)
+	view, err := a.fittingView(ctx, r.VendorID, r.PartySize, 1)
 	if err != nil {
 		return booking.Availability{}, err
 	}
+	v := view.v
 	slots, err := a.free(ctx, v, day, r.PartySize, 1)
 	if err != nil {
 		return booking.Availability{}, err

@@ -72,18 +72,9 @@ func (a *App) Create(ctx context.Context, r booking.CreateRequest) (domain.Booki
 	if err := f.Err(); err != nil {
 		return domain.Booking{}, err
 	}
-	view, err := a.view(ctx, r.VendorID)
+	view, err := a.fittingView(ctx, r.VendorID, r.PartySize, qty)
 	if err != nil {
 		return domain.Booking{}, err
-	}
-	if view.fitting(r.PartySize) < qty {
-		// The copy may lag behind units added a moment ago: ask once.
-		if err := a.Resync(ctx, r.VendorID); err != nil {
-			return domain.Booking{}, err
-		}
-		if view, err = a.view(ctx, r.VendorID); err != nil {
-			return domain.Booking{}, err
-		}
 	}
 	v := view.v
 	if !v.Active {

@@ -58,6 +58,35 @@ func (a *App) view(ctx context.Context, id string) (vendorView, error) {
 	return view, nil
 }
 
+// fittingView returns the vendor's view, asking the vendor service once for
+// fresh facts when the copy has fewer than qty units that seat the party: it
+// may lag behind units added a moment ago. The ask is made at most once per
+// VendorTTL and vendor, so repeated asks for an impossible party stay local.
+func (a *App) fittingView(ctx context.Context, id string, party, qty int) (vendorView, error) {
+	view, err := a.view(ctx, id)
+	if err != nil || view.fitting(party) >= qty {
+		return view, err
+	}
+	now := time.Now()
+	a.viewsMu.Lock()
+	last, seen := a.resyncs[id]
+	fresh := !seen || now.Sub(last) >= VendorTTL
+	if fresh {
+		if a.resyncs == nil || len(a.resyncs) > 50000 {
+			a.resyncs = map[string]time.Time{}
+		}
+		a.resyncs[id] = now
+	}
+	a.viewsMu.Unlock()
+	if !fresh {
+		return view, nil
+	}
+	if err := a.Resync(ctx, id); err != nil {
+		return vendorView{}, err
+	}
+	return a.view(ctx, id)
+}
+
 // forget drops the in-memory view of a vendor (after a resync or an event).
 func (a *App) forget(id string) {
 	a.viewsMu.Lock()
