@@ -42,3 +42,8 @@ func (c *Client) Lookup(ctx context.Context, email string) (User, error) {
 func (c *Client) Keys(ctx context.Context) (KeysResponse, error) {
 	return natsrpc.Call[KeysRequest, KeysResponse](ctx, c.nc, SubjectKeys, KeysRequest{})
 }
+
+// Contact returns a user's email and name (service to service).
+func (c *Client) Contact(ctx context.Context, id string) (Contact, error) {
+	return natsrpc.Call[ContactRequest, Contact](ctx, c.nc, SubjectContact, ContactRequest{ID: id})
+}

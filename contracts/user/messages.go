@@ -67,3 +67,16 @@ type PublicKey struct {
 	Alg string `json:"alg"`
 	Key []byte `json:"key"`
 }
+
+// ContactRequest asks how to reach a user (service to service: notification
+// mails booking news to the booking's user). No actor is needed.
+type ContactRequest struct {
+	ID string `json:"id"`
+}
+
+// Contact is how to reach a user.
+type Contact struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}

@@ -16,6 +16,8 @@ const (
 	SubjectUpdate = Group + ".update"
 	SubjectLookup = Group + ".lookup"
 	SubjectKeys   = Group + ".keys"
+	// SubjectContact is service to service (notification): ContactRequest -> Contact.
+	SubjectContact = Group + ".contact"
 )
 
 // Event subjects, on stream contracts.StreamUser.

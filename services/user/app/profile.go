@@ -68,6 +68,15 @@ func (a *App) Lookup(ctx context.Context, email string) (domain.User, error) {
 	return a.Repo.GetByEmail(ctx, em)
 }
 
+// Contact is how to reach a user (service-to-service; no actor needed):
+// cache first, like a profile read.
+func (a *App) Contact(ctx context.Context, id string) (domain.User, error) {
+	if id == "" {
+		return domain.User{}, apperr.Field("id", "required")
+	}
+	return a.load(ctx, id)
+}
+
 func (a *App) authorize(ctx context.Context, id string) error {
 	actor := natsrpc.Actor(ctx)
 	switch {

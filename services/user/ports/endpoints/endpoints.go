@@ -34,6 +34,10 @@ func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 			u, err := a.Lookup(ctx, r.Email)
 			return toWire(u), err
 		}),
+		platform.Handle("contact", o, func(ctx context.Context, r user.ContactRequest) (user.Contact, error) {
+			u, err := a.Contact(ctx, r.ID)
+			return user.Contact{ID: u.ID, Email: u.Email, Name: u.Name}, err
+		}),
 		platform.Handle("keys", o, func(ctx context.Context, _ user.KeysRequest) (user.KeysResponse, error) {
 			iss, keys := a.Tokens.PublicKeys()
 			out := user.KeysResponse{Issuer: iss}
