@@ -3,10 +3,14 @@
 package bridge
 
 import (
+	"context"
 	"slices"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 )
@@ -70,4 +74,45 @@ func TopicOf(eventType string) string {
 		}
 	}
 	return ""
+}
+
+// Service is the micro service name of the bridge.
+const Service = "bridge"
+
+// Group is the bridge's micro endpoint group.
+const Group = "svc.bridge.v1"
+
+// SubjectStats answers StatsRequest with Stats: what each route has bridged.
+const SubjectStats = Group + ".stats"
+
+// StatsRequest asks one bridge process for its counters (any replica answers).
+type StatsRequest struct{}
+
+// Stats are one bridge process's counters since it started, one entry per
+// route in the order of Routes.
+type Stats struct {
+	Instance    string       `json:"instance"`     // the answering process's micro instance id
+	TopicsReady bool         `json:"topics_ready"` // the Kafka topics exist (created or found on start)
+	Routes      []RouteStats `json:"routes"`
+}
+
+// RouteStats are the counters of one route in one bridge process.
+type RouteStats struct {
+	Stream      string     `json:"stream"`
+	Durable     string     `json:"durable"`
+	Bridged     uint64     `json:"bridged"`  // messages Kafka acknowledged, then acked on JetStream
+	Poison      uint64     `json:"poison"`   // messages terminated as undecodable or unroutable
+	Failures    uint64     `json:"failures"` // failed Kafka writes (each retried)
+	InHand      int        `json:"in_hand"`  // messages fetched and not yet acked
+	LastError   string     `json:"last_error,omitempty"`
+	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
+	// Lag is the consumer's messages not yet delivered (JetStream's
+	// num_pending) plus those delivered and not yet acked, when the server
+	// answered in time; -1 when it did not.
+	Lag int64 `json:"lag"`
+}
+
+// GetStats asks a bridge for its counters.
+func GetStats(ctx context.Context, nc *nats.Conn) (Stats, error) {
+	return natsrpc.Call[StatsRequest, Stats](ctx, nc, SubjectStats, StatsRequest{})
 }

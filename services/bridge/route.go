@@ -1,0 +1,373 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/slotmesh/slotmesh/contracts"
+	wire "github.com/slotmesh/slotmesh/contracts/bridge"
+	"github.com/slotmesh/slotmesh/services/internal/platform"
+	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
+)
+
+// writeTimeout bounds one attempt at a Kafka write (and at topic creation).
+const writeTimeout = 10 * time.Second
+
+// batchBytes is the most one Kafka write carries: kafka-go's default and the
+// broker's default message.max.bytes. A larger event can never be produced
+// and is terminated as poison.
+const batchBytes = 1 << 20
+
+// recordOverhead is what we add to key, value and headers when estimating a
+// record's size (Kafka's record framing is well below it).
+const recordOverhead = 128
+
+// pinHeader carries the pin id of a pinned priority-group consumer.
+const pinHeader = "Nats-Pin-Id"
+
+// held is a message fetched from JetStream and not yet acked.
+type held struct {
+	msg  jetstream.Msg
+	seq  uint64 // stream sequence
+	km   kafkago.Message
+	size int
+}
+
+// route is one durable consumer and its Kafka writer; one batch in flight.
+type route struct {
+	rt     wire.Route
+	cfg    Config
+	stream jetstream.Stream
+	cons   jetstream.Consumer
+	w      *kafkago.Writer
+	log    *slog.Logger
+
+	// Touched only by run (and by stop after run returned).
+	inHand   []held
+	markedAt time.Time // when the oldest message in hand was last delivered or marked in progress
+	pin      string    // the pin id JetStream gave us, if any
+
+	mu    sync.Mutex
+	count wire.RouteStats
+}
+
+// newRoute makes sure the stream exists and creates or updates the durable
+// consumer: explicit ack, from the start of the stream, at most one batch
+// unacked, pinned to one replica at a time.
+func newRoute(ctx context.Context, js jetstream.JetStream, rt wire.Route, cfg Config, log *slog.Logger) (*route, error) {
+	st, err := ensureStream(ctx, js, rt.Stream, cfg)
+	if err != nil {
+		return nil, err
+	}
+	filters := make([]string, 0, len(rt.Topics))
+	for t := range rt.Topics {
+		filters = append(filters, t)
+	}
+	ccfg := jetstream.ConsumerConfig{
+		Durable:        rt.Durable,
+		Description:    "bridge to Kafka",
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		AckWait:        cfg.AckWait,
+		MaxAckPending:  cfg.Batch,
+		MaxWaiting:     512,
+		PriorityPolicy: jetstream.PriorityPolicyPinned,
+		PriorityGroups: []string{priorityGroup},
+		PinnedTTL:      cfg.PinnedTTL,
+	}
+	if len(filters) == 1 {
+		ccfg.FilterSubject = filters[0]
+	} else {
+		ccfg.FilterSubjects = filters
+	}
+	cons, err := st.CreateOrUpdateConsumer(ctx, ccfg)
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s on %s: %w", rt.Durable, rt.Stream.Name, err)
+	}
+	w := kafka.NewWriter(cfg.Kafka)
+	w.BatchSize = cfg.Batch
+	w.BatchBytes = batchBytes
+	w.WriteTimeout = writeTimeout
+	w.Logger = nil
+	w.ErrorLogger = kafkago.LoggerFunc(func(msg string, args ...any) {
+		log.Debug("kafka writer: "+fmt.Sprintf(msg, args...), "consumer", rt.Durable)
+	})
+	return &route{
+		rt: rt, cfg: cfg, stream: st, cons: cons, w: w,
+		log:   log.With("consumer", rt.Durable, platform.KeyStream, rt.Stream.Name),
+		count: wire.RouteStats{Stream: rt.Stream.Name, Durable: rt.Durable},
+	}, nil
+}
+
+// run waits for the topics, then fetches, produces and acks until ctx ends.
+// A failed write is retried, same messages, same order, with back-off; while
+// it waits the route keeps pulling (so it keeps its pin), and what arrives is
+// appended behind what it holds, in stream order.
+func (r *route) run(ctx context.Context, ready <-chan struct{}) {
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		return
+	}
+	b := newBackoff(r.cfg.MaxBackoff)
+	failures := 0
+	for ctx.Err() == nil {
+		if err := r.fill(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if !errors.Is(err, jetstream.ErrPinIDMismatch) {
+				r.log.Warn("jetstream fetch failed; retrying", platform.KeyError, err)
+			}
+			if len(r.inHand) == 0 {
+				if !b.sleep(ctx) {
+					return
+				}
+				continue
+			}
+		}
+		if len(r.inHand) == 0 {
+			continue
+		}
+		err := r.produce(ctx)
+		if err == nil {
+			if failures > 0 {
+				r.log.Info("kafka writes resumed", "failures", failures)
+			}
+			failures = 0
+			b.reset()
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		failures++
+		r.failed(err)
+		if failures == 1 || failures%10 == 0 {
+			r.log.Warn("kafka write failed; retrying the same messages", "in_hand", len(r.inHand), "failures", failures, platform.KeyError, err)
+		}
+		if !b.sleep(ctx) {
+			return
+		}
+	}
+}
+
+// fill pulls up to a batch less what is held (at least one, so a route that
+// holds a full batch still renews its pin; MaxAckPending keeps anything new
+// from coming). Undecodable or unroutable messages are terminated.
+func (r *route) fill(ctx context.Context) error {
+	n := max(r.cfg.Batch-len(r.inHand), 1)
+	batch, err := r.cons.Fetch(n, jetstream.FetchMaxWait(r.cfg.MaxWait), jetstream.FetchPriorityGroup(priorityGroup), jetstream.FetchContext(ctx))
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if len(r.inHand) == 0 {
+		r.markedAt = now
+	}
+	for m := range batch.Messages() {
+		if p := m.Headers().Get(pinHeader); p != "" {
+			r.pin = p
+		}
+		meta, err := m.Metadata()
+		if err != nil {
+			r.poison(m, "no metadata", err)
+			continue
+		}
+		h, err := r.encode(m)
+		if err != nil {
+			r.poison(m, "undecodable", err)
+			continue
+		}
+		h.seq = meta.Sequence.Stream
+		r.hold(h)
+	}
+	r.setInHand()
+	if err := batch.Error(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// hold appends h in stream order; a redelivery of a message already held
+// replaces it (its ack must go to the newest delivery).
+func (r *route) hold(h held) {
+	for i := range r.inHand {
+		if r.inHand[i].seq == h.seq {
+			r.inHand[i] = h
+			return
+		}
+	}
+	r.inHand = append(r.inHand, h)
+}
+
+// encode maps a JetStream message to its Kafka message: the topic of its
+// subject, key = aggregate id, value = the bytes as they are.
+func (r *route) encode(m jetstream.Msg) (held, error) {
+	var e contracts.Event
+	if err := json.Unmarshal(m.Data(), &e); err != nil {
+		return held{}, err
+	}
+	if e.ID == "" || e.Type == "" {
+		return held{}, errors.New("event without id or type")
+	}
+	topic, ok := r.rt.Topics[m.Subject()]
+	if !ok {
+		return held{}, fmt.Errorf("no topic for subject %s", m.Subject())
+	}
+	km := kafka.Message(topic, e, m.Data())
+	size := len(km.Key) + len(km.Value) + recordOverhead
+	for _, hd := range km.Headers {
+		size += len(hd.Key) + len(hd.Value)
+	}
+	if size > batchBytes {
+		return held{}, fmt.Errorf("event %s is %d bytes, more than a Kafka message may be (%d)", e.ID, size, batchBytes)
+	}
+	return held{msg: m, km: km, size: size}, nil
+}
+
+// poison terminates a message that can never be produced, and logs it.
+func (r *route) poison(m jetstream.Msg, why string, err error) {
+	r.log.Error("poison event terminated", "reason", why, platform.KeySubject, m.Subject(), platform.KeyError, err)
+	if terr := m.TermWithReason(why + ": " + err.Error()); terr != nil {
+		r.log.Warn("term failed", platform.KeySubject, m.Subject(), platform.KeyError, terr)
+	}
+	r.mu.Lock()
+	r.count.Poison++
+	r.mu.Unlock()
+}
+
+// produce writes what is held in chunks, each one Kafka write small enough
+// that kafka-go sends it as one batch per partition; a chunk is acked once
+// Kafka acknowledged it, and the next is written only then. So on an error
+// everything after the failed chunk is still unwritten, and rewriting from
+// the failed chunk on keeps the first appearance of every event in order.
+func (r *route) produce(ctx context.Context) error {
+	for len(r.inHand) > 0 {
+		if time.Since(r.markedAt) > r.cfg.AckWait/3 {
+			for _, h := range r.inHand {
+				_ = h.msg.InProgress()
+			}
+			r.markedAt = time.Now()
+		}
+		n, bytes := 0, 0
+		for n < len(r.inHand) && n < r.w.BatchSize && bytes+r.inHand[n].size <= batchBytes {
+			bytes += r.inHand[n].size
+			n++
+		}
+		msgs := make([]kafkago.Message, n)
+		for i := range n {
+			msgs[i] = r.inHand[i].km
+		}
+		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		err := r.w.WriteMessages(wctx, msgs...)
+		cancel()
+		if err != nil {
+			return err
+		}
+		for _, h := range r.inHand[:n] {
+			if err := h.msg.Ack(); err != nil {
+				// Not acked: JetStream redelivers it and Kafka gets a duplicate.
+				r.log.Warn("ack failed", platform.KeyEventID, kafka.Header(h.km, contracts.HeaderEventID), platform.KeyError, err)
+			}
+		}
+		r.inHand = r.inHand[n:]
+		r.mu.Lock()
+		r.count.Bridged += uint64(n)
+		r.count.InHand = len(r.inHand)
+		r.mu.Unlock()
+	}
+	r.inHand = nil
+	return nil
+}
+
+// failed records an error in the stats.
+func (r *route) failed(err error) {
+	now := time.Now().UTC()
+	r.mu.Lock()
+	r.count.Failures++
+	r.count.LastError = err.Error()
+	r.count.LastErrorAt = &now
+	r.mu.Unlock()
+}
+
+func (r *route) setInHand() {
+	r.mu.Lock()
+	r.count.InHand = len(r.inHand)
+	r.mu.Unlock()
+}
+
+// stats are the route's counters and, if JetStream answers quickly, its lag.
+func (r *route) stats(ctx context.Context) wire.RouteStats {
+	r.mu.Lock()
+	out := r.count
+	r.mu.Unlock()
+	out.Lag = -1
+	ictx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if info, err := r.cons.Info(ictx); err == nil {
+		out.Lag = int64(info.NumPending) + int64(info.NumAckPending)
+	}
+	return out
+}
+
+// stop runs after run returned: it closes the writer (a write abandoned
+// mid-flight finishes or fails first, so nothing of ours lands in Kafka
+// later), hands the messages in hand back to JetStream in order, and gives
+// up the pin so the next replica (or this service started again) takes over
+// at once instead of after PinnedTTL.
+func (r *route) stop(ctx context.Context) error {
+	err := r.w.Close()
+	for _, h := range r.inHand {
+		_ = h.msg.Nak()
+	}
+	if len(r.inHand) > 0 {
+		r.log.Info("stopping: handed unproduced messages back", platform.KeyCount, len(r.inHand))
+	}
+	r.inHand = nil
+	r.setInHand()
+	if r.pin != "" {
+		info, ierr := r.cons.Info(ctx)
+		if ierr == nil {
+			for _, g := range info.PriorityGroups {
+				if g.Group == priorityGroup && g.PinnedClientID == r.pin {
+					if uerr := r.stream.UnpinConsumer(ctx, r.rt.Durable, priorityGroup); uerr != nil {
+						r.log.Warn("unpin failed; the next replica waits for the pin to expire", platform.KeyError, uerr)
+					}
+				}
+			}
+		}
+	}
+	return err
+}
+
+// backoff is an exponential back-off from 100 ms to a cap.
+type backoff struct {
+	cur, max time.Duration
+}
+
+func newBackoff(limit time.Duration) *backoff {
+	return &backoff{cur: 100 * time.Millisecond, max: limit}
+}
+
+func (b *backoff) reset() { b.cur = 100 * time.Millisecond }
+
+// sleep waits the current delay (false if ctx ended first) and doubles it.
+func (b *backoff) sleep(ctx context.Context) bool {
+	t := time.NewTimer(min(b.cur, b.max))
+	defer t.Stop()
+	b.cur = min(b.cur*2, b.max)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
