@@ -1,0 +1,67 @@
+// Package domain holds the notification service's entities and pure logic:
+// deliveries (one message to one channel for one event) and their retry
+// schedule, webhook configurations, and the rendering of booking news into
+// messages. No I/O.
+package domain
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/slotmesh/slotmesh/contracts/notification"
+)
+
+// Delivery is one message for one channel caused by one event; at most one
+// exists per (EventID, Channel).
+type Delivery struct {
+	ID            string
+	EventID       string
+	EventType     string
+	Channel       string // notification.ChannelEmail | ChannelWebhook
+	VendorID      string // whose webhook (webhook channel)
+	Recipient     string // email address, or the webhook URL when enqueued
+	Subject       string
+	Body          string // email: plain text; webhook: the JSON body, signed as is
+	Status        string // notification.StatusPending | StatusSent | StatusDead
+	Attempts      int    // sends started (claims)
+	LastError     string
+	NextAttemptAt time.Time // pending: due then; while claimed: the claim's lease
+	SentAt        *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Pending reports whether the delivery still waits to be sent.
+func (d Delivery) Pending() bool { return d.Status == notification.StatusPending }
+
+// Backoff is the wait after the attempt-th failed attempt (1-based):
+// min·2^(attempt-1), capped at max, with "equal jitter" (half fixed, half
+// random) so retries of many deliveries after one outage spread out.
+func Backoff(attempt int, min, max time.Duration) time.Duration {
+	d := min
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	d = minDur(d, max)
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(half+1)
+}
+
+func minDur(a, b time.Duration) time.Duration {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+// Webhook is a vendor's webhook configuration.
+type Webhook struct {
+	VendorID  string
+	URL       string
+	Secret    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
