@@ -193,6 +193,24 @@ func listBookings(t testing.TB, c client, token, path string) bookingPageJSON {
 	return p
 }
 
+// waitList polls a list until it holds n items (the archive fills
+// asynchronously) and logs how long that took.
+func waitList(t testing.TB, c client, token, path string, n int) bookingPageJSON {
+	t.Helper()
+	began := time.Now()
+	for {
+		p := listBookings(t, c, token, path)
+		if len(p.Items) >= n {
+			t.Logf("%s held %d items after %s", path, n, time.Since(began))
+			return p
+		}
+		if time.Since(began) > 15*time.Second {
+			t.Fatalf("%s: %d items after %s, want %d", path, len(p.Items), time.Since(began), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func bookingIDs(bs []bookingJSON) []string {
 	out := make([]string, len(bs))
 	for i, b := range bs {
@@ -349,12 +367,16 @@ func TestBookingFlow(t *testing.T) {
 	st, raw = c.do("POST", "/v1/bookings/"+b3.ID+"/no-show", owner, nil)
 	c.wantError(http.StatusConflict, raw, st, "invalid_state", "")
 
-	// The diner's lists: current is b3, past is b1 and b2.
+	// The diner's lists: current is b3, past is b1 and b2 — once the archive
+	// has them (events -> bridge -> Kafka -> archive), which takes moments.
 	cur := listBookings(t, c, diner, "/v1/users/me/bookings?scope=current")
 	if !slices.Equal(bookingIDs(cur.Items), []string{b3.ID}) || cur.NextCursor != "" {
 		t.Fatalf("current: %+v", cur)
 	}
-	past := listBookings(t, c, diner, "/v1/users/me/bookings?scope=past")
+	if def := listBookings(t, c, diner, "/v1/users/me/bookings"); !slices.Equal(bookingIDs(def.Items), []string{b3.ID}) {
+		t.Fatalf("default scope (current): %+v", def)
+	}
+	past := waitList(t, c, diner, "/v1/users/me/bookings?scope=past", 2)
 	if !slices.Equal(bookingIDs(past.Items), sorted(b1.ID, b2.ID)) {
 		t.Fatalf("past: %+v", past)
 	}
@@ -376,17 +398,24 @@ func TestBookingFlow(t *testing.T) {
 		t.Fatalf("the stranger lists %+v", mine)
 	}
 
-	// The vendor's list: its managers only.
+	// The vendor's list: its managers only; current by default, a finished
+	// status or scope=past reads the archive.
 	base := "/v1/vendors/" + v.ID + "/bookings"
-	all := listBookings(t, c, owner, base)
-	if !slices.Equal(bookingIDs(all.Items), sorted(b1.ID, b2.ID, b3.ID)) {
+	if all := listBookings(t, c, owner, base); !slices.Equal(bookingIDs(all.Items), []string{b3.ID}) {
 		t.Fatalf("vendor bookings: %+v", all)
+	}
+	if p := listBookings(t, c, owner, base+"?scope=past"); !slices.Equal(bookingIDs(p.Items), sorted(b1.ID, b2.ID)) {
+		t.Fatalf("vendor bookings, past: %+v", p)
 	}
 	confirmed := listBookings(t, c, owner, base+"?status=CONFIRMED")
 	if !slices.Equal(bookingIDs(confirmed.Items), []string{b3.ID}) {
 		t.Fatalf("vendor bookings, CONFIRMED: %+v", confirmed)
 	}
-	q := url.Values{"from": {slotAt(5, 0, 0).Format(time.RFC3339)}, "to": {slotAt(5, 23, 0).Format(time.RFC3339)}}
+	availed := listBookings(t, c, owner, base+"?status=AVAILED")
+	if !slices.Equal(bookingIDs(availed.Items), []string{b2.ID}) || availed.Items[0].Status != "AVAILED" {
+		t.Fatalf("vendor bookings, AVAILED: %+v", availed)
+	}
+	q := url.Values{"scope": {"past"}, "from": {slotAt(5, 0, 0).Format(time.RFC3339)}, "to": {slotAt(5, 23, 0).Format(time.RFC3339)}}
 	day5 := listBookings(t, c, owner, base+"?"+q.Encode())
 	if !slices.Equal(bookingIDs(day5.Items), []string{b2.ID}) {
 		t.Fatalf("vendor bookings on day 5: %+v", day5)
@@ -700,6 +729,8 @@ func TestBookingValidation(t *testing.T) {
 		{"/v1/users/me/bookings?cursor=not-a-cursor", diner, "cursor"},
 		{"/v1/vendors/" + v.ID + "/bookings?from=yesterday", owner, "from"},
 		{"/v1/vendors/" + v.ID + "/bookings?status=LOST", owner, "status"},
+		{"/v1/vendors/" + v.ID + "/bookings?scope=current&status=CANCELLED", owner, "status"},
+		{"/v1/vendors/" + v.ID + "/bookings?scope=yesterday", owner, "scope"},
 	}
 	for _, q := range queries {
 		st, raw := c.do("GET", q.path, q.token, nil)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/bookings"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 )
 
@@ -212,13 +213,14 @@ func listOut(p booking.Page) *listBookingsOutput {
 }
 
 type myBookingsInput struct {
-	Scope  string `query:"scope" maxLength:"16" doc:"current: BLOCKED or CONFIRMED and not over yet, soonest first; past: the rest, newest first; all (default)" example:"current"`
-	Cursor string `query:"cursor" maxLength:"256" doc:"next_cursor of the previous page"`
+	Scope  string `query:"scope" enum:"current,past" doc:"current (default): BLOCKED or CONFIRMED, soonest first; past: finished (AVAILED, CANCELLED, NO_SHOW, EXPIRED, FAILED), newest first, from the archive, moments after they finish" example:"current"`
+	Status string `query:"status" maxLength:"32" doc:"Only this status, e.g. CONFIRMED; a finished status implies scope=past"`
+	Cursor string `query:"cursor" maxLength:"512" doc:"next_cursor of the previous page"`
 	Limit  int    `query:"limit" doc:"Page size, 1..200; default 50"`
 }
 
 func (s *Server) handleMyBookings(ctx context.Context, in *myBookingsInput) (*listBookingsOutput, error) {
-	p, err := s.bookings.List(ctx, booking.ListRequest{Scope: in.Scope, Cursor: in.Cursor, Limit: in.Limit})
+	p, err := s.manage.User(ctx, bookings.ListRequest{Scope: in.Scope, Status: in.Status, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
 	}
@@ -227,22 +229,23 @@ func (s *Server) handleMyBookings(ctx context.Context, in *myBookingsInput) (*li
 
 type vendorBookingsInput struct {
 	ID     string    `path:"id" maxLength:"64" doc:"Vendor id (UUID)"`
+	Scope  string    `query:"scope" enum:"current,past" doc:"current (default): BLOCKED or CONFIRMED, soonest first; past: finished, newest first, from the archive"`
 	From   time.Time `query:"from" doc:"RFC 3339: bookings ending after this instant"`
 	To     time.Time `query:"to" doc:"RFC 3339: bookings starting before this instant"`
-	Status string    `query:"status" maxLength:"32" doc:"Only this status, e.g. CONFIRMED"`
-	Cursor string    `query:"cursor" maxLength:"256" doc:"next_cursor of the previous page"`
+	Status string    `query:"status" maxLength:"32" doc:"Only this status, e.g. CONFIRMED; a finished status (e.g. CANCELLED) implies scope=past"`
+	Cursor string    `query:"cursor" maxLength:"512" doc:"next_cursor of the previous page"`
 	Limit  int       `query:"limit" doc:"Page size, 1..200; default 50"`
 }
 
 func (s *Server) handleVendorBookings(ctx context.Context, in *vendorBookingsInput) (*listBookingsOutput, error) {
-	r := booking.ListRequest{VendorID: in.ID, Status: in.Status, Cursor: in.Cursor, Limit: in.Limit}
+	r := bookings.ListRequest{VendorID: in.ID, Scope: in.Scope, Status: in.Status, Cursor: in.Cursor, Limit: in.Limit}
 	if !in.From.IsZero() {
 		r.From = &in.From
 	}
 	if !in.To.IsZero() {
 		r.To = &in.To
 	}
-	p, err := s.bookings.List(ctx, r)
+	p, err := s.manage.Vendor(ctx, r)
 	if err != nil {
 		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/bookings"
 	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/contracts/user"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
@@ -41,7 +42,7 @@ func DefaultConfig() Config {
 		Addr:           ":8080",
 		RequestTimeout: 10 * time.Second,
 		MaxBodyBytes:   8 << 20, // backstop; each operation has its own, smaller limit
-		Services:       []string{user.Service, vendors.Service, booking.Service, payment.Service},
+		Services:       []string{user.Service, vendors.Service, booking.Service, payment.Service, bookings.Service},
 	}
 }
 
@@ -53,6 +54,7 @@ type Server struct {
 	users    *user.Client
 	vendors  *vendors.Client
 	bookings *booking.Client
+	manage   *bookings.Client // booking management: lists
 	auth     *verifier
 	metrics  *metrics
 	api      huma.API
@@ -72,6 +74,7 @@ func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
 		users:    user.NewClient(nc),
 		vendors:  vendors.NewClient(nc),
 		bookings: booking.NewClient(nc),
+		manage:   bookings.NewClient(nc),
 		metrics:  newMetrics(prometheus.NewRegistry()),
 	}
 	s.auth = newVerifier(func(ctx context.Context) (user.KeysResponse, error) { return s.users.Keys(ctx) })

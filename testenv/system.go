@@ -10,11 +10,13 @@ import (
 )
 
 // System is the whole mesh in-process: every service and the gateway on an
-// embedded NATS, against a fresh Postgres database and a Redis prefix.
+// embedded NATS and an in-process Kafka broker, against a fresh Postgres
+// database and a Redis prefix.
 type System struct {
 	URL   string // the gateway's base URL
 	NATS  *NATS
 	Redis *Redis
+	Kafka *Kafka
 	PGURL string
 	Mesh  *mesh.Mesh
 }
@@ -26,7 +28,10 @@ func StartAll(t testing.TB, env map[string]string) *System {
 	n := StartNATS(t)
 	r := StartRedis(t)
 	pg := Postgres(t)
+	k := StartKafka(t)
 	vars := map[string]string{
+		"KAFKA_BROKERS":        k.Addr,
+		"KAFKA_PARTITIONS":     "3",
 		"NATS_URL":             n.URL,
 		"PG_URL":               pg,
 		"REDIS_URL":            r.URL,
@@ -53,7 +58,7 @@ func StartAll(t testing.TB, env map[string]string) *System {
 		srv.Close()
 		m.Stop()
 	})
-	return &System{URL: srv.URL, NATS: n, Redis: r, PGURL: pg, Mesh: m}
+	return &System{URL: srv.URL, NATS: n, Redis: r, Kafka: k, PGURL: pg, Mesh: m}
 }
 
 // Conn is a NATS connection to the system's server, closed with the test.

@@ -28,10 +28,13 @@ usage:
   slotmesh dev               every service + gateway in one process, embedded NATS
   slotmesh serve <service>   one service against external NATS/Postgres/Redis (%v)
   slotmesh migrate           create the database if needed and apply all migrations
+  slotmesh watch <topic>     print a Kafka topic's events as they arrive (KAFKA_BROKERS;
+                             -from-beginning to replay what it holds)
 
 Configuration is by environment: NATS_URL, PG_URL, REDIS_URL, REDIS_PREFIX, HTTP_ADDR,
 LOG_LEVEL, LOG_FORMAT, JWT_PRIVATE_KEY_FILE, ... (see README.md). dev also reads
-SLOTMESH_HOME (default .slotmesh) and DEV_NATS_PORT (default 4223).
+SLOTMESH_HOME (default .slotmesh), DEV_NATS_PORT (default 4223) and DEV_KAFKA_PORT
+(default 9092; used when KAFKA_BROKERS is not set).
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -51,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = serve(ctx, args[1], getenv, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, getenv, stdout)
+	case "watch":
+		err = watch(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintf(stdout, usage, mesh.Services)
 		return 0
@@ -96,8 +101,21 @@ func dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if natsURL == "" {
 		natsURL, embedded = fmt.Sprintf("nats://127.0.0.1:%d", natsPort), true
 	}
+	kafkaPort := 9092
+	if p := getenv("DEV_KAFKA_PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return fmt.Errorf("DEV_KAFKA_PORT: %w", err)
+		}
+		kafkaPort = n
+	}
+	brokers, embeddedKafka := getenv("KAFKA_BROKERS"), false
+	if brokers == "" {
+		brokers, embeddedKafka = fmt.Sprintf("127.0.0.1:%d", kafkaPort), true
+	}
 	getenv = withDefaults(getenv, map[string]string{
 		"NATS_URL":             natsURL,
+		"KAFKA_BROKERS":        brokers,
 		"JWT_PRIVATE_KEY_FILE": filepath.Join(home, "jwt_ed25519.pem"),
 		"JWT_GENERATE_KEY":     "true",
 	})
@@ -111,6 +129,13 @@ func dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			return err
 		}
 		defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	}
+	if embeddedKafka {
+		k, err := mesh.EmbeddedKafka(kafkaPort, filepath.Join(home, "kafka"))
+		if err != nil {
+			return err
+		}
+		defer k.Close()
 	}
 	log := mesh.NewLogger(stderr, cfg.Base.LogLevel, cfg.Base.LogFormat)
 	if err := mesh.EnsureDatabase(ctx, cfg.Base.PGURL); err != nil {
@@ -126,11 +151,12 @@ func dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 slotmesh dev is up (Ctrl-C stops it)
   HTTP gateway  http://%s   (try: curl localhost%s/readyz; API reference at /docs)
   NATS          %s   (go tool nats -s %s micro ls)
+  Kafka         %s   (bootstrap address; watch a topic: slotmesh watch new_booking)
   services      %v
   Postgres      %s
   Redis         %s
   data          %s
-`, displayAddr(addr), portOf(addr), natsURL, natsURL, mesh.Services, redactURL(cfg.Base.PGURL), cfg.Base.RedisURL, home)
+`, displayAddr(addr), portOf(addr), natsURL, natsURL, brokers, mesh.Services, redactURL(cfg.Base.PGURL), cfg.Base.RedisURL, home)
 	})
 }
 

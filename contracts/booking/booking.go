@@ -161,3 +161,18 @@ type Changed struct {
 	Booking Booking `json:"booking"`
 	From    string  `json:"from,omitempty"` // the previous status
 }
+
+// bookingdata_cache layout (Redis), written by the booking service after
+// every committed change and read by booking management. Each is a
+// platform cache Index (<prefix>booking:<entity>:{<id>}), score = start as
+// Unix seconds, payload = the Booking JSON, holding the BLOCKED and CONFIRMED
+// bookings of one user or one vendor.
+const (
+	CacheService             = "booking"
+	CacheEntityUserCurrent   = "user_current"
+	CacheEntityVendorCurrent = "vendor_current"
+)
+
+// Active reports whether a status is current (BLOCKED or CONFIRMED); every
+// other status is final and its booking belongs to the archive.
+func Active(status string) bool { return status == StatusBlocked || status == StatusConfirmed }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // EmbeddedNATS starts a nats-server with JetStream in this process, storing
@@ -31,4 +32,20 @@ func EmbeddedNATS(host string, port int, dir string) (*server.Server, error) {
 		return nil, fmt.Errorf("embedded nats: not ready on %s:%d (port taken?)", host, port)
 	}
 	return srv, nil
+}
+
+// EmbeddedKafka starts an in-process Kafka-protocol broker (franz-go kfake)
+// on 127.0.0.1:port, keeping its log under dir, so any Kafka client can
+// connect. Stop it with Close.
+func EmbeddedKafka(port int, dir string) (*kfake.Cluster, error) {
+	c, err := kfake.NewCluster(
+		kfake.NumBrokers(1),
+		kfake.Ports(port),
+		kfake.DataDir(dir),
+		kfake.DefaultNumPartitions(6),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("embedded kafka on 127.0.0.1:%d (port taken?): %w", port, err)
+	}
+	return c, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/slotmesh/slotmesh/gateway"
 	"github.com/slotmesh/slotmesh/services/booking"
 	bookingpg "github.com/slotmesh/slotmesh/services/booking/adapters/postgres"
+	"github.com/slotmesh/slotmesh/services/bookings"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/services/payment"
@@ -28,16 +29,17 @@ import (
 )
 
 // Services lists what `serve` accepts, in start order; "gateway" is last.
-var Services = []string{"user", "vendor", "payment", "booking", "gateway"}
+var Services = []string{"user", "vendor", "payment", "booking", "bookings", "gateway"}
 
 // Config is every component's configuration, read from one environment.
 type Config struct {
-	Base    platform.Config
-	User    user.Config
-	Vendor  vendors.Config
-	Payment payment.Config
-	Booking booking.Config
-	Gateway gateway.Config
+	Base     platform.Config
+	User     user.Config
+	Vendor   vendors.Config
+	Payment  payment.Config
+	Booking  booking.Config
+	Bookings bookings.Config
+	Gateway  gateway.Config
 }
 
 // ConfigFromEnv reads all of it; every problem is reported at once.
@@ -52,6 +54,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.Payment, err = payment.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	c.Booking, err = booking.ConfigFromEnv(getenv)
+	errs = append(errs, err)
+	c.Bookings, err = bookings.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	e := platform.Env(getenv)
 	c.Gateway = gateway.DefaultConfig()
@@ -87,6 +91,10 @@ var starters = map[string]func(ctx context.Context, m *Mesh) (func() error, erro
 	},
 	"booking": func(ctx context.Context, m *Mesh) (func() error, error) {
 		svc, err := booking.Start(ctx, m.cfg.Booking, m.log)
+		return stopOf(svc, err)
+	},
+	"bookings": func(ctx context.Context, m *Mesh) (func() error, error) {
+		svc, err := bookings.Start(ctx, m.cfg.Bookings, m.log)
 		return stopOf(svc, err)
 	},
 	"gateway": func(_ context.Context, m *Mesh) (func() error, error) {

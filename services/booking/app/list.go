@@ -13,8 +13,8 @@ import (
 )
 
 // List pages through the actor's bookings, or a vendor's (its managers).
-// current: BLOCKED/CONFIRMED not yet over, soonest first; past: the rest,
-// newest first.
+// current: BLOCKED/CONFIRMED (until the vendor settles them, even when their
+// time has passed), soonest first; past: the rest, newest first.
 func (a *App) List(ctx context.Context, r booking.ListRequest) ([]domain.Booking, string, error) {
 	actor := natsrpc.Actor(ctx)
 	if actor == "" {
@@ -42,11 +42,9 @@ func (a *App) List(ctx context.Context, r booking.ListRequest) ([]domain.Booking
 		}
 		q.UserID = actor
 	}
-	now := a.now()
 	switch r.Scope {
 	case "current":
 		q.Statuses = []string{domain.Blocked, domain.Confirmed}
-		q.EndsAfter = &now
 	case "past":
 		q.Statuses = []string{domain.Cancelled, domain.Availed, domain.NoShow, domain.Expired, domain.Failed}
 		q.Desc = true

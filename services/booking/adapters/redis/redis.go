@@ -5,6 +5,8 @@ package redis
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"strconv"
 
@@ -29,26 +31,36 @@ func New(c *cache.Cache, rdb goredis.UniversalClient, log *slog.Logger) *Cache {
 		func(b booking.Booking) string { return b.ID }, func(b booking.Booking) int64 { return b.Version })}
 }
 
-// UserKey and VendorKey are the sorted sets of current bookings.
-func (c *Cache) UserKey(id string) string   { return c.c.Key("booking", "user_current", id) }
-func (c *Cache) VendorKey(id string) string { return c.c.Key("booking", "vendor_current", id) }
+// Current are the indexes of the current bookings of a user and of a vendor
+// (layout in contracts/booking).
+func (c *Cache) Current(userID, vendorID string) (user, vendor cache.Index) {
+	return c.c.Index(booking.CacheService, booking.CacheEntityUserCurrent, userID),
+		c.c.Index(booking.CacheService, booking.CacheEntityVendorCurrent, vendorID)
+}
 
-// Put stores the booking and adds it to, or removes it from, the current sets.
+// Put stores the booking and keeps the current indexes of its user and
+// vendor in step, in one round trip. If that fails the indexes are dropped
+// (made cold) so no reader trusts an index that missed a change.
 func (c *Cache) Put(ctx context.Context, b domain.Booking) {
-	score := float64(b.During.Start.Unix())
-	pipe := c.rdb.TxPipeline()
-	if err := c.of.QueuePut(ctx, pipe, app.ToWire(b)); err != nil {
+	w := app.ToWire(b)
+	payload, err := json.Marshal(w)
+	if err != nil {
 		c.log.Warn("booking cache encode failed", "booking", b.ID, "error", err)
 		return
 	}
-	if domain.Active(b.Status) {
-		pipe.ZAdd(ctx, c.UserKey(b.UserID), goredis.Z{Score: score, Member: b.ID})
-		pipe.ZAdd(ctx, c.VendorKey(b.VendorID), goredis.Z{Score: score, Member: b.ID})
-	} else {
-		pipe.ZRem(ctx, c.UserKey(b.UserID), b.ID)
-		pipe.ZRem(ctx, c.VendorKey(b.VendorID), b.ID)
+	pipe := c.rdb.TxPipeline()
+	if err := c.of.QueuePut(ctx, pipe, w); err != nil {
+		c.log.Warn("booking cache encode failed", "booking", b.ID, "error", err)
+		return
 	}
+	entry := cache.IndexEntry{ID: b.ID, Score: float64(b.During.Start.Unix()), Version: b.Version, Payload: payload, Present: domain.Active(b.Status)}
+	user, vendor := c.Current(b.UserID, b.VendorID)
+	user.QueueApply(ctx, pipe, entry)
+	vendor.QueueApply(ctx, pipe, entry)
 	if _, err := pipe.Exec(ctx); err != nil {
-		c.log.Warn("booking cache index write failed", "booking", b.ID, "version", strconv.FormatInt(b.Version, 10), "error", err)
+		c.log.Warn("booking cache index write failed; dropping the indexes", "booking", b.ID, "version", strconv.FormatInt(b.Version, 10), "error", err)
+		if err := errors.Join(user.Drop(ctx), vendor.Drop(ctx)); err != nil {
+			c.log.Warn("booking cache index drop failed (the TTL will rebuild them)", "booking", b.ID, "error", err)
+		}
 	}
 }

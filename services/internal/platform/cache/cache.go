@@ -84,3 +84,6 @@ func (c *Cache) QueuePut(ctx context.Context, pipe redis.Pipeliner, key string, 
 func (c *Cache) Drop(ctx context.Context, key string) error {
 	return c.rdb.Del(ctx, key).Err()
 }
+
+// Pipeline is a pipeline on the cache's client (to queue writes together).
+func (c *Cache) Pipeline() redis.Pipeliner { return c.rdb.Pipeline() }
