@@ -3,7 +3,6 @@ package archive
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/slotmesh/slotmesh/services/archive/adapters/cassandra"
@@ -46,8 +45,9 @@ func (c Config) Driver() string {
 	if c.ArchiveURL == "" || c.ArchiveURL == DriverPostgres {
 		return DriverPostgres
 	}
-	if u, err := url.Parse(c.ArchiveURL); err == nil {
-		return strings.ToLower(u.Scheme)
+	// Not url.Parse: a Cassandra host list with ports is no valid URL host.
+	if scheme, _, ok := strings.Cut(c.ArchiveURL, "://"); ok {
+		return strings.ToLower(scheme)
 	}
 	return ""
 }
@@ -73,10 +73,18 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// redact hides a password in a URL for messages.
+// redact hides the user info (a password) of a URL for messages.
 func redact(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		return scheme + "://xxxxx" + rest[i:]
 	}
 	return s
 }

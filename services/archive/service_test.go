@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -415,4 +416,86 @@ func rewind(t *testing.T, cfg kafka.Config) {
 		}
 		return nil
 	})
+}
+
+// TestRequestValidation: bad requests are invalid_input naming the field.
+func TestRequestValidation(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	e.startService(t)
+	from, to := time.Now(), time.Now().Add(-time.Hour)
+	for _, c := range []struct {
+		name  string
+		r     wire.ListRequest
+		field string
+	}{
+		{"neither user nor vendor", wire.ListRequest{}, "user_id"},
+		{"both", wire.ListRequest{UserID: "u", VendorID: "v"}, "vendor_id"},
+		{"limit too big", wire.ListRequest{UserID: "u", Limit: wire.MaxLimit + 1}, "limit"},
+		{"negative limit", wire.ListRequest{UserID: "u", Limit: -1}, "limit"},
+		{"status not final", wire.ListRequest{UserID: "u", Status: booking.StatusConfirmed}, "status"},
+		{"to before from", wire.ListRequest{UserID: "u", From: &from, To: &to}, "to"},
+		{"bad cursor", wire.ListRequest{UserID: "u", Cursor: "%%%"}, "cursor"},
+		{"forged cursor", wire.ListRequest{VendorID: "v", Cursor: "cGcxfDEyfA"}, "cursor"},
+	} {
+		_, err := e.client.List(ctx(t), c.r)
+		ae, ok := apperr.As(err)
+		if !ok || ae.Code != apperr.InvalidInput || ae.Details["field"] != c.field {
+			t.Errorf("%s: %v (details %v), want invalid_input on %s", c.name, err, ae, c.field)
+		}
+	}
+	// Every problem at once.
+	_, err := e.client.List(ctx(t), wire.ListRequest{Limit: 1000, Status: "BOGUS"})
+	ae, _ := apperr.As(err)
+	if ae == nil || len(ae.Details["fields"].([]any)) != 3 {
+		t.Fatalf("three problems: %v", err)
+	}
+	if _, err := e.client.Get(ctx(t), ""); !apperr.Is(err, apperr.InvalidInput) {
+		t.Fatalf("Get without id: %v", err)
+	}
+	if _, err := e.client.Get(ctx(t), newID()); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("Get unknown: %v", err)
+	}
+	p, err := e.client.List(ctx(t), wire.ListRequest{UserID: newID()})
+	if err != nil || p.Items == nil || len(p.Items) != 0 || p.NextCursor != "" {
+		t.Fatalf("empty list: %+v %v", p, err)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		env    map[string]string
+		driver string
+		ok     bool
+	}{
+		{"defaults", nil, archive.DriverPostgres, true},
+		{"postgres", map[string]string{"ARCHIVE_URL": "postgres"}, archive.DriverPostgres, true},
+		{"cassandra", map[string]string{"ARCHIVE_URL": "cassandra://c1:9042,c2/slotmesh_archive?consistency=quorum"}, archive.DriverCassandra, true},
+		{"cassandra without keyspace", map[string]string{"ARCHIVE_URL": "cassandra://c1"}, archive.DriverCassandra, false},
+		{"unknown driver", map[string]string{"ARCHIVE_URL": "mongodb://m/archive"}, "mongodb", false},
+		{"unknown driver with a password", map[string]string{"ARCHIVE_URL": "mongodb://me:hunter2@m1:1,m2:2/archive"}, "mongodb", false},
+		{"bad consumers", map[string]string{"ARCHIVE_CONSUMERS": "0"}, archive.DriverPostgres, false},
+		{"bad kafka", map[string]string{"KAFKA_BROKERS": "nope"}, archive.DriverPostgres, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := archive.ConfigFromEnv(func(k string) string { return c.env[k] })
+			if (err == nil) != c.ok || cfg.Driver() != c.driver {
+				t.Fatalf("driver %q err %v; want %q ok=%v", cfg.Driver(), err, c.driver, c.ok)
+			}
+			if err != nil && strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("the error shows the password: %v", err)
+			}
+		})
+	}
+	// All problems at once.
+	_, err := archive.ConfigFromEnv(func(k string) string {
+		return map[string]string{"ARCHIVE_URL": "cassandra://c1/Bad", "ARCHIVE_CONSUMERS": "0", "SERVICE_INSTANCES": "x"}[k]
+	})
+	for _, want := range []string{"ARCHIVE_URL", "ARCHIVE_CONSUMERS", "SERVICE_INSTANCES"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
+		}
+	}
 }
