@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) app.Store) {
 		{"PutGetRoundTrip", testRoundTrip},
 		{"PutIsIdempotent", testIdempotent},
 		{"HigherVersionWins", testHigherVersionWins},
+		{"ConcurrentPutsConverge", testConcurrentPuts},
 		{"NewestStartFirst", testOrdering},
 		{"CursorsAcrossPages", testCursors},
 		{"VendorAcrossMonths", testVendorMonths},
@@ -177,6 +179,37 @@ func testHigherVersionWins(t *testing.T, s app.Store) {
 	}
 	if len(p.Items) != 2 || p.Items[0].Version != 7 || p.Items[1].Version != 5 {
 		t.Fatalf("list after version races: %+v", p.Items)
+	}
+}
+
+func testConcurrentPuts(t *testing.T, s app.Store) {
+	user, vendor, id := ID("u"), ID("v"), ID("b")
+	const n = 8
+	errs := make(chan error, 2*n)
+	var wg sync.WaitGroup
+	for v := int64(1); v <= n; v++ {
+		for range 2 { // every version twice, as two deliveries would
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- s.Put(ctx(t), Booking(id, user, vendor, base, booking.StatusAvailed, v))
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Get(ctx(t), id)
+	if err != nil || got.Version != n {
+		t.Fatalf("after concurrent puts: version %d, %v; want %d", got.Version, err, n)
+	}
+	p, err := s.List(ctx(t), wire.ListRequest{VendorID: vendor, Limit: 10})
+	if err != nil || len(p.Items) != 1 || p.Items[0].Version != n {
+		t.Fatalf("vendor view after concurrent puts: %+v, %v", p.Items, err)
 	}
 }
 
