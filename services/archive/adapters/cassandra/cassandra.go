@@ -225,7 +225,7 @@ func Month(t time.Time) int {
 // rows are deleted in the same batch.
 func (s *Store) Put(ctx context.Context, b booking.Booking) error {
 	start := b.Start.UTC().Truncate(time.Millisecond) // Cassandra timestamps are milliseconds
-	it := s.s.Query(ctx, `SELECT user_id, vendor_id, start, version FROM `+s.ks+`.bookings_by_id WHERE booking_id = ?`, []any{b.ID}, 0, nil)
+	it := s.s.Query(ctx, `SELECT user_id, vendor_id, start_at, version FROM `+s.ks+`.bookings_by_id WHERE booking_id = ?`, []any{b.ID}, 0, nil)
 	var oldUser, oldVendor string
 	var oldStart time.Time
 	var oldVersion int64
@@ -245,20 +245,20 @@ func (s *Store) Put(ctx context.Context, b booking.Booking) error {
 	if found {
 		oldStart = oldStart.UTC()
 		if oldUser != b.UserID || !oldStart.Equal(start) {
-			stmts = append(stmts, Stmt{`DELETE FROM ` + s.ks + `.bookings_by_user USING TIMESTAMP ? WHERE user_id = ? AND start = ? AND booking_id = ?`,
+			stmts = append(stmts, Stmt{`DELETE FROM ` + s.ks + `.bookings_by_user USING TIMESTAMP ? WHERE user_id = ? AND start_at = ? AND booking_id = ?`,
 				[]any{ts, oldUser, oldStart, b.ID}})
 		}
 		if oldVendor != b.VendorID || !oldStart.Equal(start) {
-			stmts = append(stmts, Stmt{`DELETE FROM ` + s.ks + `.bookings_by_vendor USING TIMESTAMP ? WHERE vendor_id = ? AND month = ? AND start = ? AND booking_id = ?`,
+			stmts = append(stmts, Stmt{`DELETE FROM ` + s.ks + `.bookings_by_vendor USING TIMESTAMP ? WHERE vendor_id = ? AND month = ? AND start_at = ? AND booking_id = ?`,
 				[]any{ts, oldVendor, Month(oldStart), oldStart, b.ID}})
 		}
 	}
 	stmts = append(stmts,
-		Stmt{`INSERT INTO ` + s.ks + `.bookings_by_id (booking_id, user_id, vendor_id, status, start, version, data) VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+		Stmt{`INSERT INTO ` + s.ks + `.bookings_by_id (booking_id, user_id, vendor_id, status, start_at, version, data) VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
 			[]any{b.ID, b.UserID, b.VendorID, b.Status, start, b.Version, string(data), ts}},
-		Stmt{`INSERT INTO ` + s.ks + `.bookings_by_user (user_id, start, booking_id, status, version, data) VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+		Stmt{`INSERT INTO ` + s.ks + `.bookings_by_user (user_id, start_at, booking_id, status, version, data) VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
 			[]any{b.UserID, start, b.ID, b.Status, b.Version, string(data), ts}},
-		Stmt{`INSERT INTO ` + s.ks + `.bookings_by_vendor (vendor_id, month, start, booking_id, status, version, data) VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+		Stmt{`INSERT INTO ` + s.ks + `.bookings_by_vendor (vendor_id, month, start_at, booking_id, status, version, data) VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
 			[]any{b.VendorID, month, start, b.ID, b.Status, b.Version, string(data), ts}},
 		Stmt{`INSERT INTO ` + s.ks + `.vendor_months (vendor_id, month) VALUES (?, ?)`, []any{b.VendorID, month}},
 	)
@@ -391,11 +391,11 @@ func (s *Store) listStmt(r wire.ListRequest, month int) (string, []any) {
 		args = []any{r.VendorID, month}
 	}
 	if r.From != nil {
-		stmt += ` AND start >= ?`
+		stmt += ` AND start_at >= ?`
 		args = append(args, r.From.UTC())
 	}
 	if r.To != nil {
-		stmt += ` AND start < ?`
+		stmt += ` AND start_at < ?`
 		args = append(args, r.To.UTC())
 	}
 	if r.Status != "" {
