@@ -6,7 +6,6 @@ package app
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
@@ -124,11 +123,4 @@ func (a *App) Get(ctx context.Context, id string) (booking.Booking, error) {
 // BadCursor is the error a driver returns for a cursor it cannot read.
 func BadCursor() error {
 	return apperr.Field("cursor", "not a cursor this service gave out")
-}
-
-// Month is the vendor bucket of a start time: the first instant of its UTC
-// month (drivers that bucket a vendor's records by month use it).
-func Month(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }

@@ -1,6 +1,7 @@
 // Package domain is what the archive knows about a finished booking: which
-// statuses are final, what a record must carry, and which of two records of
-// one booking is kept.
+// statuses are final and what a record must carry. (Of two records of one
+// booking the higher Version is kept; every driver enforces that in its own
+// write, see app.Store.)
 package domain
 
 import (
@@ -44,7 +45,3 @@ func Check(b booking.Booking) error {
 	}
 	return f.Err()
 }
-
-// Newer reports whether b should replace a stored record of version stored:
-// the higher booking version wins, so redeliveries and reordering converge.
-func Newer(b booking.Booking, stored int64) bool { return b.Version > stored }
