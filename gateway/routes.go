@@ -122,6 +122,19 @@ func (s *Server) routes(mux *http.ServeMux) {
 		Summary: "A vendor's bookings, a page at a time (managers)", Tags: []string{"bookings"}, Security: bearer,
 		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}}, s.handleVendorBookings)
 
+	// Vendors' webhooks (notification service; managers).
+	huma.Register(s.api, huma.Operation{OperationID: "setVendorWebhook", Method: http.MethodPut, Path: "/v1/vendors/{id}/webhook",
+		Summary: "Set the vendor's webhook URL; answers a new signing secret (managers)", Tags: []string{"notifications"},
+		Security: bearer, MaxBodyBytes: smallBody, Description: webhookDoc,
+		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}}, s.handleSetWebhook)
+	huma.Register(s.api, huma.Operation{OperationID: "getVendorWebhook", Method: http.MethodGet, Path: "/v1/vendors/{id}/webhook",
+		Summary: "The vendor's webhook and its secret (managers)", Tags: []string{"notifications"}, Security: bearer,
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}}, s.handleGetWebhook)
+	huma.Register(s.api, huma.Operation{OperationID: "deleteVendorWebhook", Method: http.MethodDelete, Path: "/v1/vendors/{id}/webhook",
+		Summary: "Stop sending the vendor booking news by webhook (managers)", Tags: []string{"notifications"}, Security: bearer,
+		DefaultStatus: http.StatusNoContent,
+		Errors:        []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}}, s.handleDeleteWebhook)
+
 	// Anything else is a 404 in the API's error body.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apperr.E(apperr.NotFound, "no route for %s %s", r.Method, r.URL.Path))

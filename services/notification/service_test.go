@@ -2,6 +2,7 @@ package notification_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -139,6 +140,9 @@ func (e *env) peers() {
 	o := platform.EndpointOptions{}
 	for _, spec := range []platform.ServiceSpec{
 		{Name: user.Service, Version: "0.0.0", Group: user.Group, Instances: 1, Endpoints: []platform.Endpoint{
+			platform.Handle("keys", o, func(context.Context, user.KeysRequest) (user.KeysResponse, error) {
+				return user.KeysResponse{Issuer: testIssuer, Keys: []user.PublicKey{{KID: "k1", Alg: "EdDSA", Key: testKey.Public().(ed25519.PublicKey)}}}, nil
+			}),
 			platform.Handle("contact", o, func(_ context.Context, r user.ContactRequest) (user.Contact, error) {
 				e.mu.Lock()
 				defer e.mu.Unlock()
