@@ -1,11 +1,13 @@
 package bridge
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -53,6 +55,10 @@ type route struct {
 	inHand   []held
 	markedAt time.Time // when the oldest message in hand was last delivered or marked in progress
 	pin      string    // the pin id JetStream gave us, if any
+	lastDseq uint64    // consumer (delivery) sequence of the last message fetched
+	// verify: before the next write, make sure every message the consumer
+	// has pending is in hand (see verify).
+	verify bool
 
 	mu    sync.Mutex
 	count wire.RouteStats
@@ -100,7 +106,7 @@ func newRoute(ctx context.Context, js jetstream.JetStream, rt wire.Route, cfg Co
 		log.Debug("kafka writer: "+fmt.Sprintf(msg, args...), "consumer", rt.Durable)
 	})
 	return &route{
-		rt: rt, cfg: cfg, stream: st, cons: cons, w: w,
+		rt: rt, cfg: cfg, stream: st, cons: cons, w: w, verify: true,
 		log:   log.With("consumer", rt.Durable, platform.KeyStream, rt.Stream.Name),
 		count: wire.RouteStats{Stream: rt.Stream.Name, Durable: rt.Durable},
 	}, nil
@@ -117,13 +123,15 @@ func (r *route) run(ctx context.Context, ready <-chan struct{}) {
 		return
 	}
 	b := newBackoff(r.cfg.MaxBackoff)
-	failures := 0
+	failures, waiting := 0, false
 	for ctx.Err() == nil {
-		if err := r.fill(ctx); err != nil {
+		if err := r.fill(); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			if !errors.Is(err, jetstream.ErrPinIDMismatch) {
+			if errors.Is(err, jetstream.ErrPinIDMismatch) {
+				r.verify = true // another replica has the pin
+			} else {
 				r.log.Warn("jetstream fetch failed; retrying", platform.KeyError, err)
 			}
 			if len(r.inHand) == 0 {
@@ -135,6 +143,19 @@ func (r *route) run(ctx context.Context, ready <-chan struct{}) {
 		}
 		if len(r.inHand) == 0 {
 			continue
+		}
+		if r.verify {
+			ok, err := r.allPendingInHand(ctx)
+			if !ok {
+				if err != nil {
+					r.log.Warn("cannot read the consumer's pending count; waiting", platform.KeyError, err)
+				} else if !waiting {
+					r.log.Info("waiting for earlier messages to be redelivered before writing later ones", "in_hand", len(r.inHand))
+				}
+				waiting = true
+				continue
+			}
+			waiting, r.verify = false, false
 		}
 		err := r.produce(ctx)
 		if err == nil {
@@ -162,9 +183,12 @@ func (r *route) run(ctx context.Context, ready <-chan struct{}) {
 // fill pulls up to a batch less what is held (at least one, so a route that
 // holds a full batch still renews its pin; MaxAckPending keeps anything new
 // from coming). Undecodable or unroutable messages are terminated.
-func (r *route) fill(ctx context.Context) error {
+func (r *route) fill() error {
 	n := max(r.cfg.Batch-len(r.inHand), 1)
-	batch, err := r.cons.Fetch(n, jetstream.FetchMaxWait(r.cfg.MaxWait), jetstream.FetchPriorityGroup(priorityGroup), jetstream.FetchContext(ctx))
+	// No FetchContext: a fetch abandoned by the client would leave messages
+	// the server has delivered unseen until AckWait, and they would come back
+	// behind later ones. The server ends the pull after MaxWait.
+	batch, err := r.cons.Fetch(n, jetstream.FetchMaxWait(r.cfg.MaxWait), jetstream.FetchPriorityGroup(priorityGroup))
 	if err != nil {
 		return err
 	}
@@ -187,13 +211,14 @@ func (r *route) fill(ctx context.Context) error {
 			continue
 		}
 		h.seq = meta.Sequence.Stream
+		if meta.NumDelivered > 1 || (r.lastDseq != 0 && meta.Sequence.Consumer != r.lastDseq+1) {
+			r.verify = true // a redelivery, or deliveries we did not see
+		}
+		r.lastDseq = meta.Sequence.Consumer
 		r.hold(h)
 	}
 	r.setInHand()
-	if err := batch.Error(); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
+	return batch.Error()
 }
 
 // hold appends h in stream order; a redelivery of a message already held
@@ -206,6 +231,29 @@ func (r *route) hold(h held) {
 		}
 	}
 	r.inHand = append(r.inHand, h)
+}
+
+// allPendingInHand reports whether every message the consumer has delivered
+// and not yet seen acked is one we hold, and if so sorts them by stream
+// sequence. JetStream redelivers in no guaranteed order (a redelivery that
+// finds no waiting pull request goes to the back of its queue) and a message
+// delivered to a replica that is gone comes back only after AckWait; writing
+// later messages of a key before them would reorder the key. New messages are
+// delivered in stream order, so once all pending messages are in hand and
+// sorted, nothing earlier can come after them. Checked after a start, a
+// redelivery, a gap in delivery sequences or a lost pin; not in steady state.
+func (r *route) allPendingInHand(ctx context.Context) (bool, error) {
+	ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	info, err := r.cons.Info(ictx)
+	if err != nil {
+		return false, err
+	}
+	if info.NumAckPending > len(r.inHand) {
+		return false, nil
+	}
+	slices.SortFunc(r.inHand, func(a, b held) int { return cmp.Compare(a.seq, b.seq) })
+	return true, nil
 }
 
 // encode maps a JetStream message to its Kafka message: the topic of its
