@@ -15,9 +15,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/slotmesh/slotmesh/gateway"
+	"github.com/slotmesh/slotmesh/services/archive"
+	archivepg "github.com/slotmesh/slotmesh/services/archive/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/booking"
 	bookingpg "github.com/slotmesh/slotmesh/services/booking/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/bookings"
+	"github.com/slotmesh/slotmesh/services/bridge"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/services/payment"
@@ -29,7 +32,7 @@ import (
 )
 
 // Services lists what `serve` accepts, in start order; "gateway" is last.
-var Services = []string{"user", "vendor", "payment", "booking", "bookings", "gateway"}
+var Services = []string{"user", "vendor", "payment", "booking", "bridge", "archive", "bookings", "gateway"}
 
 // Config is every component's configuration, read from one environment.
 type Config struct {
@@ -39,6 +42,8 @@ type Config struct {
 	Payment  payment.Config
 	Booking  booking.Config
 	Bookings bookings.Config
+	Archive  archive.Config
+	Bridge   bridge.Config
 	Gateway  gateway.Config
 }
 
@@ -56,6 +61,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.Booking, err = booking.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	c.Bookings, err = bookings.ConfigFromEnv(getenv)
+	errs = append(errs, err)
+	c.Archive, err = archive.ConfigFromEnv(getenv)
+	errs = append(errs, err)
+	c.Bridge, err = bridge.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	e := platform.Env(getenv)
 	c.Gateway = gateway.DefaultConfig()
@@ -91,6 +100,14 @@ var starters = map[string]func(ctx context.Context, m *Mesh) (func() error, erro
 	},
 	"booking": func(ctx context.Context, m *Mesh) (func() error, error) {
 		svc, err := booking.Start(ctx, m.cfg.Booking, m.log)
+		return stopOf(svc, err)
+	},
+	"bridge": func(ctx context.Context, m *Mesh) (func() error, error) {
+		svc, err := bridge.Start(ctx, m.cfg.Bridge, m.log)
+		return stopOf(svc, err)
+	},
+	"archive": func(ctx context.Context, m *Mesh) (func() error, error) {
+		svc, err := archive.Start(ctx, m.cfg.Archive, m.log)
 		return stopOf(svc, err)
 	},
 	"bookings": func(ctx context.Context, m *Mesh) (func() error, error) {
@@ -187,10 +204,15 @@ func Migrate(ctx context.Context, cfg Config) error {
 	if err := postgres.EnsureDatabase(ctx, cfg.Base.PGURL); err != nil {
 		return err
 	}
-	for _, m := range []struct {
+	type schema struct {
 		schema  string
 		migrate func(context.Context, *pgxpool.Pool) error
-	}{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}, {bookingpg.Schema, bookingpg.Migrate}, {paymentpg.Schema, paymentpg.Migrate}} {
+	}
+	schemas := []schema{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}, {bookingpg.Schema, bookingpg.Migrate}, {paymentpg.Schema, paymentpg.Migrate}}
+	if cfg.Archive.Driver() == archive.DriverPostgres {
+		schemas = append(schemas, schema{archivepg.Schema, archivepg.Migrate})
+	}
+	for _, m := range schemas {
 		pool, err := postgres.Connect(ctx, cfg.Base.PGURL, m.schema)
 		if err != nil {
 			return err
