@@ -512,3 +512,31 @@ func BenchmarkBridge(b *testing.B) {
 	}
 	b.ReportMetric(float64(perIter*b.N)/elapsed.Seconds(), "events/s")
 }
+
+// Two replicas: one is pinned per route and bridges, the other waits; when
+// the active one stops, the other takes over at once, in order.
+func TestBridgeReplicasFailOver(t *testing.T) {
+	t.Parallel()
+	n, k := testenv.StartNATS(t), testenv.StartKafka(t)
+	cfg := config(t, n, k)
+	js := connect(t, n)
+	ensureStreams(t, js, cfg)
+	a := start(t, cfg)
+	waitStarted(t, n)
+	start(t, cfg)
+	c := collect(t, k)
+
+	publish(t, js, 0, 3000)
+	c.waitDistinct(t, 1000, 30*time.Second)
+	// a was first, so it most likely holds the pins; either way the other
+	// bridges from here on.
+	if err := a.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, js, 3000, 6000)
+	c.waitDistinct(t, 6000, 30*time.Second)
+	c.checkOrder(t)
+	d, all := c.counts()
+	t.Logf("%d distinct events, %d messages: %d duplicates", d, all, all-d)
+	waitDrained(t, js)
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -57,7 +58,7 @@ type route struct {
 	pin      string    // the pin id JetStream gave us, if any
 	lastDseq uint64    // consumer (delivery) sequence of the last message fetched
 	// verify: before the next write, make sure every message the consumer
-	// has pending is in hand (see verify).
+	// has pending is in hand (see allPendingInHand).
 	verify bool
 
 	mu    sync.Mutex
@@ -72,16 +73,15 @@ func newRoute(ctx context.Context, js jetstream.JetStream, rt wire.Route, cfg Co
 	if err != nil {
 		return nil, err
 	}
-	filters := make([]string, 0, len(rt.Topics))
-	for t := range rt.Topics {
-		filters = append(filters, t)
-	}
+	filters := slices.Sorted(maps.Keys(rt.Topics)) // the same config on every start
 	ccfg := jetstream.ConsumerConfig{
-		Durable:        rt.Durable,
-		Description:    "bridge to Kafka",
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		AckWait:        cfg.AckWait,
+		Durable:       rt.Durable,
+		Description:   "bridge to Kafka",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckWait:       cfg.AckWait,
+		// No MaxDeliver: giving up on an event would lose it; a poison one is
+		// terminated when fetched instead.
 		MaxAckPending:  cfg.Batch,
 		MaxWaiting:     512,
 		PriorityPolicy: jetstream.PriorityPolicyPinned,
@@ -314,7 +314,13 @@ func (r *route) produce(ctx context.Context) error {
 		for i := range n {
 			msgs[i] = r.inHand[i].km
 		}
-		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		if err := ctx.Err(); err != nil {
+			return err // stopping: the rest goes back to JetStream
+		}
+		// A write under way is not cancelled by Stop: it finishes (or times
+		// out) and, if Kafka took it, is acked, rather than being written
+		// again by the next replica.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 		err := r.w.WriteMessages(wctx, msgs...)
 		cancel()
 		if err != nil {
