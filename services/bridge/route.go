@@ -122,34 +122,40 @@ func (r *route) run(ctx context.Context, ready <-chan struct{}) {
 	case <-ctx.Done():
 		return
 	}
-	b := newBackoff(r.cfg.MaxBackoff)
-	failures, waiting := 0, false
+	b := newBackoff(r.cfg.MaxBackoff)  // between failed Kafka writes
+	nb := newBackoff(r.cfg.MaxBackoff) // between failed JetStream requests
+	failures, natsFailures, waiting := 0, 0, false
+	natsFailed := func(what string, err error) bool {
+		natsFailures++
+		if natsFailures == 1 || natsFailures%10 == 0 {
+			r.log.Warn(what+" failed; retrying", "failures", natsFailures, platform.KeyError, err)
+		}
+		return nb.sleep(ctx)
+	}
 	for ctx.Err() == nil {
-		if err := r.fill(); err != nil {
-			if ctx.Err() != nil {
+		if err := r.fill(); err != nil && ctx.Err() == nil {
+			if errors.Is(err, jetstream.ErrPinIDMismatch) {
+				r.verify = true // another replica has the pin now
+			} else if !natsFailed("jetstream fetch", err) {
 				return
 			}
-			if errors.Is(err, jetstream.ErrPinIDMismatch) {
-				r.verify = true // another replica has the pin
-			} else {
-				r.log.Warn("jetstream fetch failed; retrying", platform.KeyError, err)
-			}
-			if len(r.inHand) == 0 {
-				if !b.sleep(ctx) {
-					return
-				}
-				continue
-			}
+		} else if err == nil {
+			natsFailures = 0
+			nb.reset()
 		}
 		if len(r.inHand) == 0 {
 			continue
 		}
 		if r.verify {
 			ok, err := r.allPendingInHand(ctx)
+			if err != nil {
+				if !natsFailed("consumer info", err) {
+					return
+				}
+				continue
+			}
 			if !ok {
-				if err != nil {
-					r.log.Warn("cannot read the consumer's pending count; waiting", platform.KeyError, err)
-				} else if !waiting {
+				if !waiting {
 					r.log.Info("waiting for earlier messages to be redelivered before writing later ones", "in_hand", len(r.inHand))
 				}
 				waiting = true
