@@ -27,15 +27,17 @@ const (
 
 // Delivery channels.
 const (
-	ChannelEmail   = "email"
-	ChannelWebhook = "webhook"
+	ChannelEmail    = "email"
+	ChannelWebhook  = "webhook"
+	ChannelReminder = "reminder" // an email some hours before the start
 )
 
 // Delivery statuses.
 const (
-	StatusPending = "pending"
-	StatusSent    = "sent"
-	StatusDead    = "dead"
+	StatusPending   = "pending"
+	StatusSent      = "sent"
+	StatusDead      = "dead"
+	StatusCancelled = "cancelled" // a reminder the booking's later change or end made moot
 )
 
 // SetWebhookRequest sets (or replaces) a vendor's webhook URL. The caller
@@ -75,10 +77,10 @@ type Delivery struct {
 	ID            string     `json:"id"`
 	EventID       string     `json:"event_id"`
 	EventType     string     `json:"event_type"`
-	Channel       string     `json:"channel"`   // email | webhook
+	Channel       string     `json:"channel"`   // email | webhook | reminder
 	Recipient     string     `json:"recipient"` // email address or webhook URL
 	Subject       string     `json:"subject"`
-	Status        string     `json:"status"` // pending | sent | dead
+	Status        string     `json:"status"` // pending | sent | dead | cancelled
 	Attempts      int        `json:"attempts"`
 	LastError     string     `json:"last_error,omitempty"`
 	NextAttemptAt time.Time  `json:"next_attempt_at"`

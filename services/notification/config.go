@@ -31,6 +31,9 @@ type Config struct {
 	Lease        time.Duration // NOTIFY_LEASE: how long a claimed delivery is kept from other replicas (>= 2 x send timeout)
 	PollInterval time.Duration // NOTIFY_POLL_INTERVAL: how often the sender looks for due retries
 	Parallel     int           // NOTIFY_PARALLEL: sends at once per process
+	// ReminderBefore (NOTIFY_REMINDER_BEFORE) schedules a reminder email this
+	// long before a confirmed booking starts; 0 turns reminders off.
+	ReminderBefore time.Duration
 }
 
 // ConfigFromEnv reads the configuration; parse problems come back with Validate's.
@@ -38,21 +41,22 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var errs []error
 	e := platform.Env(getenv)
 	c := Config{
-		Config:       platform.BaseFromEnv(getenv, &errs),
-		Kafka:        kafka.FromEnv(getenv, &errs),
-		Instances:    e.Int("SERVICE_INSTANCES", 2, &errs),
-		Members:      e.Int("NOTIFY_KAFKA_MEMBERS", 1, &errs),
-		SMTPURL:      e.Str("SMTP_URL", ""),
-		SMTPUsername: e.Str("SMTP_USERNAME", ""),
-		SMTPPassword: e.Str("SMTP_PASSWORD", ""),
-		From:         e.Str("NOTIFY_FROM", DefaultFrom),
-		MaxAttempts:  e.Int("NOTIFY_MAX_ATTEMPTS", 8, &errs),
-		BackoffMin:   e.Duration("NOTIFY_BACKOFF_MIN", 2*time.Second, &errs),
-		BackoffMax:   e.Duration("NOTIFY_BACKOFF_MAX", 15*time.Minute, &errs),
-		SendTimeout:  e.Duration("NOTIFY_SEND_TIMEOUT", 15*time.Second, &errs),
-		Lease:        e.Duration("NOTIFY_LEASE", time.Minute, &errs),
-		PollInterval: e.Duration("NOTIFY_POLL_INTERVAL", time.Second, &errs),
-		Parallel:     e.Int("NOTIFY_PARALLEL", 8, &errs),
+		Config:         platform.BaseFromEnv(getenv, &errs),
+		Kafka:          kafka.FromEnv(getenv, &errs),
+		Instances:      e.Int("SERVICE_INSTANCES", 2, &errs),
+		Members:        e.Int("NOTIFY_KAFKA_MEMBERS", 1, &errs),
+		SMTPURL:        e.Str("SMTP_URL", ""),
+		SMTPUsername:   e.Str("SMTP_USERNAME", ""),
+		SMTPPassword:   e.Str("SMTP_PASSWORD", ""),
+		From:           e.Str("NOTIFY_FROM", DefaultFrom),
+		MaxAttempts:    e.Int("NOTIFY_MAX_ATTEMPTS", 8, &errs),
+		BackoffMin:     e.Duration("NOTIFY_BACKOFF_MIN", 2*time.Second, &errs),
+		BackoffMax:     e.Duration("NOTIFY_BACKOFF_MAX", 15*time.Minute, &errs),
+		SendTimeout:    e.Duration("NOTIFY_SEND_TIMEOUT", 15*time.Second, &errs),
+		Lease:          e.Duration("NOTIFY_LEASE", time.Minute, &errs),
+		PollInterval:   e.Duration("NOTIFY_POLL_INTERVAL", time.Second, &errs),
+		Parallel:       e.Int("NOTIFY_PARALLEL", 8, &errs),
+		ReminderBefore: e.Duration("NOTIFY_REMINDER_BEFORE", 24*time.Hour, &errs),
 	}
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
@@ -98,6 +102,9 @@ func (c Config) Validate() error {
 	}
 	if c.Parallel < 1 || c.Parallel > 256 {
 		errs = append(errs, fmt.Errorf("NOTIFY_PARALLEL: %d not in 1..256", c.Parallel))
+	}
+	if c.ReminderBefore != 0 && (c.ReminderBefore < time.Minute || c.ReminderBefore > 30*24*time.Hour) {
+		errs = append(errs, fmt.Errorf("NOTIFY_REMINDER_BEFORE: %s not 0 (off) or in 1m..720h", c.ReminderBefore))
 	}
 	return errors.Join(errs...)
 }

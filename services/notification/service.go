@@ -78,6 +78,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err e
 			SendTimeout: cfg.SendTimeout,
 			Lease:       cfg.Lease,
 			Parallel:    cfg.Parallel,
+
+			ReminderBefore: cfg.ReminderBefore,
 		},
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}

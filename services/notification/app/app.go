@@ -23,9 +23,10 @@ import (
 
 // Store is the notification schema: deliveries and webhooks.
 type Store interface {
-	// Insert writes deliveries that do not exist yet (by event id and
-	// channel) and reports how many it wrote.
-	Insert(ctx context.Context, ds ...domain.Delivery) (int, error)
+	// Insert records a booking event's batch in one transaction: the
+	// deliveries that do not exist yet (by event id and channel), and the
+	// reminder rules of domain.Batch. It reports how many rows it wrote.
+	Insert(ctx context.Context, b domain.Batch) (int, error)
 	// Known reports whether any delivery of the event exists.
 	Known(ctx context.Context, eventID string) (bool, error)
 	// Claim takes up to limit pending deliveries that are due, skipping rows
@@ -112,6 +113,9 @@ type Options struct {
 	Lease       time.Duration // a claim's hold on a row; at least 2·SendTimeout; default 1 min
 	Batch       int           // rows one claim takes; default 32
 	Parallel    int           // sends at once; default 8
+	// ReminderBefore schedules a reminder email this long before a
+	// confirmed booking starts; 0: no reminders.
+	ReminderBefore time.Duration
 }
 
 func (o Options) withDefaults() Options {

@@ -27,7 +27,11 @@ type memStore struct {
 	webhooks map[string]domain.Webhook
 }
 
-func (s *memStore) Insert(_ context.Context, ds ...domain.Delivery) (int, error) {
+func (s *memStore) Insert(_ context.Context, b domain.Batch) (int, error) {
+	ds := b.Deliveries
+	if b.Reminder != nil {
+		ds = append(ds, *b.Reminder)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0

@@ -44,10 +44,18 @@ func (a *App) Enqueue(ctx context.Context, e contracts.Event) error {
 	}
 	now := a.now()
 	base := domain.Delivery{
-		EventID: e.ID, EventType: e.Type, VendorID: b.VendorID, Status: notification.StatusPending,
-		NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+		EventID: e.ID, EventType: e.Type, VendorID: b.VendorID, BookingID: b.ID, Version: b.Version,
+		Status: notification.StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 	}
 	var ds []domain.Delivery
+	batch := domain.Batch{EventID: e.ID, EventType: e.Type, VendorID: b.VendorID}
+	lead := a.opts().ReminderBefore
+	if lead > 0 {
+		// Reminders follow the booking: the batch carries its id, version
+		// and whether it ended.
+		batch.BookingID, batch.Version = b.ID, b.Version
+		batch.Final = kind == domain.KindCancellation || kind == domain.KindThankYou
+	}
 
 	// Email to the booking's user; a user who no longer exists gets none.
 	if b.UserID != "" {
@@ -57,10 +65,19 @@ func (a *App) Enqueue(ctx context.Context, e contracts.Event) error {
 		case err != nil:
 			return fmt.Errorf("contact of user %s: %w", b.UserID, err)
 		case c.Email != "":
-			m := domain.Render(kind, b, domain.Vendor{Name: v.Name, Kind: v.Kind, Timezone: v.Timezone}, c.Name)
+			dv := domain.Vendor{Name: v.Name, Kind: v.Kind, Timezone: v.Timezone}
+			m := domain.Render(kind, b, dv, c.Name)
 			d := base
 			d.ID, d.Channel, d.Recipient, d.Subject, d.Body = a.NewID(), notification.ChannelEmail, c.Email, m.Subject, m.Body
 			ds = append(ds, d)
+			if due := b.Start.Add(-lead); lead > 0 && !batch.Final && due.After(now) {
+				rm := domain.RenderReminder(b, dv, c.Name, lead)
+				r := base
+				start := b.Start.UTC()
+				r.ID, r.Channel, r.Recipient, r.Subject, r.Body = a.NewID(), notification.ChannelReminder, c.Email, rm.Subject, rm.Body
+				r.NextAttemptAt, r.NotAfter = due.UTC(), &start
+				batch.Reminder = &r
+			}
 		}
 	}
 
@@ -80,10 +97,11 @@ func (a *App) Enqueue(ctx context.Context, e contracts.Event) error {
 		d.ID, d.Channel, d.Recipient, d.Subject, d.Body = a.NewID(), notification.ChannelWebhook, wh.URL, kind.WebhookType(), string(body)
 		ds = append(ds, d)
 	}
-	if len(ds) == 0 {
+	batch.Deliveries = ds
+	if len(ds) == 0 && batch.BookingID == "" {
 		return nil
 	}
-	n, err := a.Store.Insert(ctx, ds...)
+	n, err := a.Store.Insert(ctx, batch)
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,14 @@ func (a *App) attempt(ctx context.Context, d domain.Delivery, o Options) Outcome
 		_, _ = a.Store.Finish(fctx, d.ID, d.Attempts, notification.StatusPending, a.now(), d.LastError)
 		return Outcome{Delivery: d, Status: notification.StatusPending, Stale: true}
 	}
+	if d.NotAfter != nil && a.now().After(*d.NotAfter) {
+		// A reminder that could not go out before the booking started is moot.
+		res := Outcome{Delivery: d, Status: notification.StatusDead, Err: Permanent(errors.New("too late: the booking has started"))}
+		if ok, err := a.Store.Finish(fctx, d.ID, d.Attempts, res.Status, a.now(), res.Err.Error()); err != nil || !ok {
+			res.Stale = true
+		}
+		return res
+	}
 	// A send that began finishes (bounded by SendTimeout) even when the
 	// service is stopping: cutting it off could leave a message accepted
 	// by the server but not marked sent.
@@ -91,6 +99,14 @@ func (a *App) send(ctx context.Context, d domain.Delivery) error {
 			Body:      d.Body,
 			Date:      d.CreatedAt,
 		})
+	case notification.ChannelReminder:
+		return a.Mailer.Send(ctx, Email{
+			MessageID: ReminderMessageID(d.EventID),
+			To:        d.Recipient,
+			Subject:   d.Subject,
+			Body:      d.Body,
+			Date:      a.now(),
+		})
 	case notification.ChannelWebhook:
 		wh, err := a.Store.Webhook(ctx, d.VendorID)
 		if apperr.Is(err, apperr.NotFound) {
@@ -107,6 +123,9 @@ func (a *App) send(ctx context.Context, d domain.Delivery) error {
 // MessageID is the email Message-ID (without angle brackets) of an event's
 // email: the same for every attempt, so a receiver can drop duplicates.
 func MessageID(eventID string) string { return eventID + "@notification.slotmesh" }
+
+// ReminderMessageID is the Message-ID of an event's reminder email.
+func ReminderMessageID(eventID string) string { return eventID + ".reminder@notification.slotmesh" }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

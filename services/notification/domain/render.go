@@ -203,3 +203,36 @@ func FormatMoney(minor int64, code string) string {
 	}
 	return strings.TrimSpace(code + " " + sign + s)
 }
+
+// RenderReminder is the reminder email sent lead before a booking starts:
+// "your booking is in N hours".
+func RenderReminder(b booking.Booking, v Vendor, name string, lead time.Duration) Message {
+	m := Render(KindConfirmation, b, v, name)
+	vendor := v.Name
+	if vendor == "" {
+		vendor = "your booking's venue"
+	}
+	in := leadText(lead)
+	loc, err := time.LoadLocation(v.Timezone)
+	if err != nil || v.Timezone == "" {
+		loc = time.UTC
+	}
+	subject := fmt.Sprintf("Reminder: %s %s, %s", vendor, in, b.Start.In(loc).Format("Mon 2 Jan 2006, 15:04"))
+	greeting, rest, _ := strings.Cut(m.Body, "\n\n")
+	_, details, _ := strings.Cut(rest, "\n\n")
+	body := greeting + "\n\n" + fmt.Sprintf("a reminder: your booking at %s is %s.", vendor, in) + "\n\n" + details
+	return Message{Subject: subject, Body: body}
+}
+
+// leadText says a lead time the way people do: "in 24 hours", "in 1 hour",
+// "in 90 minutes", "in 2 days".
+func leadText(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return "in " + plural(int(d/(24*time.Hour)), "day", "days")
+	case d >= time.Hour && d%time.Hour == 0:
+		return "in " + plural(int(d/time.Hour), "hour", "hours")
+	default:
+		return "in " + plural(max(int(d/time.Minute), 1), "minute", "minutes")
+	}
+}

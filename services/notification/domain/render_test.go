@@ -138,3 +138,34 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderReminder(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 12, 18, 0, 0, 0, time.UTC)
+	b := booking.Booking{ID: "b-1", Start: start, End: start.Add(90 * time.Minute), PartySize: 2,
+		Deposit: booking.Deposit{Amount: 1000, Currency: "EUR", Status: "charged"}}
+	v := domain.Vendor{Name: "Trattoria Roma", Kind: "restaurant", Timezone: "Europe/Berlin"}
+	for _, tc := range []struct {
+		lead    time.Duration
+		subject string
+		phrase  string
+	}{
+		{24 * time.Hour, "Reminder: Trattoria Roma in 24 hours, Sat 12 Dec 2026, 19:00", "is in 24 hours."},
+		{time.Hour, "Reminder: Trattoria Roma in 1 hour, Sat 12 Dec 2026, 19:00", "is in 1 hour."},
+		{90 * time.Minute, "Reminder: Trattoria Roma in 90 minutes, Sat 12 Dec 2026, 19:00", "is in 90 minutes."},
+		{72 * time.Hour, "Reminder: Trattoria Roma in 3 days, Sat 12 Dec 2026, 19:00", "is in 3 days."},
+	} {
+		m := domain.RenderReminder(b, v, "Ann", tc.lead)
+		if m.Subject != tc.subject {
+			t.Errorf("subject %q, want %q", m.Subject, tc.subject)
+		}
+		for _, s := range []string{"Hello Ann,", tc.phrase, "19:00 CET", "2 guests", "b-1"} {
+			if !strings.Contains(m.Body, s) {
+				t.Errorf("body lacks %q:\n%s", s, m.Body)
+			}
+		}
+		if strings.Contains(m.Body, "is confirmed") {
+			t.Errorf("reminder reads like a confirmation:\n%s", m.Body)
+		}
+	}
+}

@@ -8,11 +8,15 @@ import (
 	"embed"
 	"errors"
 	"io/fs"
+	"math"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
+	"github.com/slotmesh/slotmesh/contracts/notification"
 	pg "github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/services/notification/app"
 	"github.com/slotmesh/slotmesh/services/notification/domain"
@@ -42,17 +46,19 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 var _ app.Store = (*Store)(nil)
 
-const columns = `id::text, event_id, event_type, channel, vendor_id, recipient, subject, body, status, attempts,
-	next_attempt_at, last_error, sent_at, created_at, updated_at`
+const columns = `id::text, event_id, event_type, channel, vendor_id, booking_id, booking_version, recipient, subject, body,
+	status, attempts, next_attempt_at, not_after, last_error, sent_at, created_at, updated_at`
 
 // claimedColumns is columns qualified for Claim's UPDATE ... FROM.
-const claimedColumns = `d.id::text, d.event_id, d.event_type, d.channel, d.vendor_id, d.recipient, d.subject, d.body, d.status,
-	d.attempts, d.next_attempt_at, d.last_error, d.sent_at, d.created_at, d.updated_at`
+const claimedColumns = `d.id::text, d.event_id, d.event_type, d.channel, d.vendor_id, d.booking_id, d.booking_version,
+	d.recipient, d.subject, d.body, d.status, d.attempts, d.next_attempt_at, d.not_after, d.last_error, d.sent_at,
+	d.created_at, d.updated_at`
 
 func scan(row pgx.Row) (domain.Delivery, error) {
 	var d domain.Delivery
-	err := row.Scan(&d.ID, &d.EventID, &d.EventType, &d.Channel, &d.VendorID, &d.Recipient, &d.Subject, &d.Body, &d.Status,
-		&d.Attempts, &d.NextAttemptAt, &d.LastError, &d.SentAt, &d.CreatedAt, &d.UpdatedAt)
+	err := row.Scan(&d.ID, &d.EventID, &d.EventType, &d.Channel, &d.VendorID, &d.BookingID, &d.Version, &d.Recipient,
+		&d.Subject, &d.Body, &d.Status, &d.Attempts, &d.NextAttemptAt, &d.NotAfter, &d.LastError, &d.SentAt,
+		&d.CreatedAt, &d.UpdatedAt)
 	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = d.NextAttemptAt.UTC(), d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	if d.SentAt != nil {
 		t := d.SentAt.UTC()
@@ -77,19 +83,34 @@ func collect(rows pgx.Rows, err error) ([]domain.Delivery, error) {
 	return out, rows.Err()
 }
 
-// Insert writes the deliveries that do not exist yet, in one transaction.
-func (s *Store) Insert(ctx context.Context, ds ...domain.Delivery) (int, error) {
+// Insert records a batch in one transaction, serialised per booking (an
+// advisory lock), so events of one booking arriving on different topics at
+// once cannot both decide about its reminder.
+func (s *Store) Insert(ctx context.Context, b domain.Batch) (int, error) {
 	n := 0
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		for _, d := range ds {
-			b.Queue(`INSERT INTO deliveries (id, event_id, event_type, channel, vendor_id, recipient, subject, body, status,
-				attempts, next_attempt_at, last_error, created_at, updated_at)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,0,$10,'',$11,$12) ON CONFLICT (event_id, channel) DO NOTHING`,
-				d.ID, d.EventID, d.EventType, d.Channel, d.VendorID, d.Recipient, d.Subject, d.Body, d.Status,
-				d.NextAttemptAt, d.CreatedAt, d.UpdatedAt)
+		ds := b.Deliveries
+		if b.BookingID != "" {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('notification.booking.' || $1))`, b.BookingID); err != nil {
+				return err
+			}
+			var err error
+			if ds, err = s.reminders(ctx, tx, b); err != nil {
+				return err
+			}
 		}
-		br := tx.SendBatch(ctx, b)
+		if len(ds) == 0 {
+			return nil
+		}
+		batch := &pgx.Batch{}
+		for _, d := range ds {
+			batch.Queue(`INSERT INTO deliveries (id, event_id, event_type, channel, vendor_id, booking_id, booking_version,
+				recipient, subject, body, status, attempts, next_attempt_at, not_after, last_error, created_at, updated_at)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,0,$12,$13,'',$14,$15) ON CONFLICT (event_id, channel) DO NOTHING`,
+				d.ID, d.EventID, d.EventType, d.Channel, d.VendorID, d.BookingID, d.Version,
+				d.Recipient, d.Subject, d.Body, d.Status, d.NextAttemptAt, d.NotAfter, d.CreatedAt, d.UpdatedAt)
+		}
+		br := tx.SendBatch(ctx, batch)
 		for range ds {
 			tag, err := br.Exec()
 			if err != nil {
@@ -101,6 +122,45 @@ func (s *Store) Insert(ctx context.Context, ds ...domain.Delivery) (int, error) 
 		return br.Close()
 	})
 	return n, err
+}
+
+// reminders applies the batch's reminder rules and returns the rows to
+// insert. A final event cancels the booking's pending reminders and leaves
+// a cancelled reminder row of its version as a marker. Any other event, if
+// no newer version of the booking is known, cancels the pending reminders
+// of older versions and schedules its own reminder, if it has one.
+func (s *Store) reminders(ctx context.Context, tx pgx.Tx, b domain.Batch) ([]domain.Delivery, error) {
+	ds := b.Deliveries
+	cancel := func(below int64) error {
+		_, err := tx.Exec(ctx, `UPDATE deliveries SET status = 'cancelled', updated_at = clock_timestamp()
+			WHERE booking_id = $1 AND channel = 'reminder' AND status = 'pending' AND booking_version < $2`, b.BookingID, below)
+		return err
+	}
+	if b.Final {
+		if err := cancel(math.MaxInt64); err != nil {
+			return nil, err
+		}
+		now := time.Now().UTC()
+		marker := domain.Delivery{ID: uuid.Must(uuid.NewV7()).String(), EventID: b.EventID, EventType: b.EventType,
+			Channel: notification.ChannelReminder, VendorID: b.VendorID, BookingID: b.BookingID, Version: b.Version,
+			Status: notification.StatusCancelled, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
+		return append(ds, marker), nil
+	}
+	var newer bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE booking_id = $1 AND booking_version > $2)`,
+		b.BookingID, b.Version).Scan(&newer); err != nil {
+		return nil, err
+	}
+	if newer {
+		return ds, nil
+	}
+	if err := cancel(b.Version); err != nil {
+		return nil, err
+	}
+	if b.Reminder != nil {
+		ds = append(ds, *b.Reminder)
+	}
+	return ds, nil
 }
 
 // Known reports whether the event has any delivery.

@@ -39,16 +39,18 @@ func delivery(eventID, channel string) domain.Delivery {
 		Status: notification.StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
 }
 
+func batch(ds ...domain.Delivery) domain.Batch { return domain.Batch{Deliveries: ds} }
+
 // TestInsertOncePerEventAndChannel: a repeated (event, channel) writes nothing.
 func TestInsertOncePerEventAndChannel(t *testing.T) {
 	t.Parallel()
 	s := store(t)
 	ctx := context.Background()
-	n, err := s.Insert(ctx, delivery("e1", notification.ChannelEmail), delivery("e1", notification.ChannelWebhook))
+	n, err := s.Insert(ctx, batch(delivery("e1", notification.ChannelEmail), delivery("e1", notification.ChannelWebhook)))
 	if err != nil || n != 2 {
 		t.Fatalf("first insert: %d %v", n, err)
 	}
-	n, err = s.Insert(ctx, delivery("e1", notification.ChannelEmail), delivery("e1", notification.ChannelWebhook), delivery("e2", notification.ChannelEmail))
+	n, err = s.Insert(ctx, batch(delivery("e1", notification.ChannelEmail), delivery("e1", notification.ChannelWebhook), delivery("e2", notification.ChannelEmail)))
 	if err != nil || n != 1 {
 		t.Fatalf("second insert: %d %v (want only e2 written)", n, err)
 	}
@@ -72,7 +74,7 @@ func TestConcurrentClaimsNeverShareARow(t *testing.T) {
 	for i := range rows {
 		ds = append(ds, delivery(uuid.NewString(), []string{notification.ChannelEmail, notification.ChannelWebhook}[i%2]))
 	}
-	if _, err := s.Insert(ctx, ds...); err != nil {
+	if _, err := s.Insert(ctx, batch(ds...)); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
@@ -119,7 +121,7 @@ func TestLeaseAndFencing(t *testing.T) {
 	t.Parallel()
 	s := store(t)
 	ctx := context.Background()
-	if _, err := s.Insert(ctx, delivery("e1", notification.ChannelEmail)); err != nil {
+	if _, err := s.Insert(ctx, batch(delivery("e1", notification.ChannelEmail))); err != nil {
 		t.Fatal(err)
 	}
 	first, err := s.Claim(ctx, 200*time.Millisecond, 10)
