@@ -192,3 +192,66 @@ func TestWebhooks(t *testing.T) {
 		t.Fatalf("second delete: %v", err)
 	}
 }
+
+// TestReminderRules: a booking's reminder follows its newest version; its
+// end cancels every pending reminder and blocks late ones.
+func TestReminderRules(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := pg.Connect(ctx, testenv.Postgres(t), postgres.Schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := postgres.Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	s := postgres.New(pool)
+	batch := func(eventID string, version int64) domain.Batch {
+		r := delivery(eventID, notification.ChannelReminder)
+		r.BookingID, r.Version, r.NextAttemptAt = "b1", version, time.Now().Add(time.Hour)
+		e := delivery(eventID, notification.ChannelEmail)
+		e.BookingID, e.Version = "b1", version
+		return domain.Batch{BookingID: "b1", Version: version, EventID: eventID, Deliveries: []domain.Delivery{e}, Reminder: &r}
+	}
+	insert := func(b domain.Batch, want int) {
+		t.Helper()
+		if n, err := s.Insert(ctx, b); err != nil || n != want {
+			t.Fatalf("insert %s: %d rows, %v (want %d)", b.EventID, n, err, want)
+		}
+	}
+	pending := func() []string {
+		t.Helper()
+		rows, err := pool.Query(ctx, `SELECT event_id FROM deliveries WHERE channel = 'reminder' AND status = 'pending' ORDER BY event_id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, id)
+		}
+		return out
+	}
+	insert(batch("e2", 2), 2)
+	insert(batch("e3", 3), 2)      // email + reminder; e2's reminder is cancelled
+	insert(batch("e2-late", 2), 1) // a newer version is known: the email only
+	if p := pending(); len(p) != 1 || p[0] != "e3" {
+		t.Fatalf("pending reminders %v, want [e3]", p)
+	}
+	insert(domain.Batch{BookingID: "b1", Version: 4, Final: true, EventID: "e4", EventType: "cancelled"}, 1) // the marker
+	if p := pending(); len(p) != 0 {
+		t.Fatalf("pending reminders after the end: %v", p)
+	}
+	insert(batch("e3-late", 3), 1) // the email only
+	if p := pending(); len(p) != 0 {
+		t.Fatalf("pending reminders after a late event: %v", p)
+	}
+	if ok, err := s.Known(ctx, "e4"); err != nil || !ok {
+		t.Fatalf("the final event is known by its marker: %v %v", ok, err)
+	}
+}
