@@ -41,7 +41,6 @@ type env struct {
 	pgURL   string
 	pool    *pgxpool.Pool
 	client  *wire.Client
-	writer  interface{ Close() error }
 	produce func(e contracts.Event)
 	vars    map[string]string
 	svc     *notification.Service
