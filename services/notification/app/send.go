@@ -46,18 +46,15 @@ func (a *App) SendDue(ctx context.Context) ([]Outcome, error) {
 
 // attempt sends one claimed delivery and records the outcome.
 func (a *App) attempt(ctx context.Context, d domain.Delivery, o Options) Outcome {
-	// Record even if ctx is ending, so a sent message is not sent again.
-	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer fcancel()
 	if ctx.Err() != nil {
 		// Stopping before this send began: give the row back, due now.
-		_, _ = a.Store.Finish(fctx, d.ID, d.Attempts, notification.StatusPending, a.now(), d.LastError)
+		_, _ = a.finish(ctx, d, notification.StatusPending, a.now(), d.LastError)
 		return Outcome{Delivery: d, Status: notification.StatusPending, Stale: true}
 	}
 	if d.NotAfter != nil && a.now().After(*d.NotAfter) {
 		// A reminder that could not go out before the booking started is moot.
 		res := Outcome{Delivery: d, Status: notification.StatusDead, Err: Permanent(errors.New("too late: the booking has started"))}
-		if ok, err := a.Store.Finish(fctx, d.ID, d.Attempts, res.Status, a.now(), res.Err.Error()); err != nil || !ok {
+		if ok, err := a.finish(ctx, d, res.Status, a.now(), res.Err.Error()); err != nil || !ok {
 			res.Stale = true
 		}
 		return res
@@ -79,7 +76,7 @@ func (a *App) attempt(ctx context.Context, d domain.Delivery, o Options) Outcome
 		res.Status, lastErr = notification.StatusPending, truncate(err.Error(), 1000)
 		next = next.Add(domain.Backoff(d.Attempts, o.BackoffMin, o.BackoffMax))
 	}
-	ok, ferr := a.Store.Finish(fctx, d.ID, d.Attempts, res.Status, next, lastErr)
+	ok, ferr := a.finish(ctx, d, res.Status, next, lastErr)
 	switch {
 	case ferr != nil:
 		res.Err, res.Stale = errors.Join(err, fmt.Errorf("record outcome: %w", ferr)), true
@@ -87,6 +84,14 @@ func (a *App) attempt(ctx context.Context, d domain.Delivery, o Options) Outcome
 		res.Stale = true
 	}
 	return res
+}
+
+// finish records an outcome with its own deadline, even if ctx is ending:
+// a message that went out must be marked sent, or it would go out again.
+func (a *App) finish(ctx context.Context, d domain.Delivery, status string, next time.Time, lastErr string) (bool, error) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return a.Store.Finish(fctx, d.ID, d.Attempts, status, next, lastErr)
 }
 
 func (a *App) send(ctx context.Context, d domain.Delivery) error {
