@@ -23,6 +23,8 @@ import (
 	"github.com/slotmesh/slotmesh/services/bridge"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/postgres"
+	"github.com/slotmesh/slotmesh/services/notification"
+	notificationpg "github.com/slotmesh/slotmesh/services/notification/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/payment"
 	paymentpg "github.com/slotmesh/slotmesh/services/payment/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/user"
@@ -32,7 +34,7 @@ import (
 )
 
 // Services lists what `serve` accepts, in start order; "gateway" is last.
-var Services = []string{"user", "vendor", "payment", "booking", "bridge", "archive", "bookings", "gateway"}
+var Services = []string{"user", "vendor", "payment", "booking", "bridge", "archive", "bookings", "notification", "gateway"}
 
 // Config is every component's configuration, read from one environment.
 type Config struct {
@@ -44,6 +46,7 @@ type Config struct {
 	Bookings bookings.Config
 	Archive  archive.Config
 	Bridge   bridge.Config
+	Notify   notification.Config
 	Gateway  gateway.Config
 }
 
@@ -65,6 +68,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.Archive, err = archive.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	c.Bridge, err = bridge.ConfigFromEnv(getenv)
+	errs = append(errs, err)
+	c.Notify, err = notification.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	e := platform.Env(getenv)
 	c.Gateway = gateway.DefaultConfig()
@@ -100,6 +105,10 @@ var starters = map[string]func(ctx context.Context, m *Mesh) (func() error, erro
 	},
 	"booking": func(ctx context.Context, m *Mesh) (func() error, error) {
 		svc, err := booking.Start(ctx, m.cfg.Booking, m.log)
+		return stopOf(svc, err)
+	},
+	"notification": func(ctx context.Context, m *Mesh) (func() error, error) {
+		svc, err := notification.Start(ctx, m.cfg.Notify, m.log)
 		return stopOf(svc, err)
 	},
 	"bridge": func(ctx context.Context, m *Mesh) (func() error, error) {
@@ -208,7 +217,7 @@ func Migrate(ctx context.Context, cfg Config) error {
 		schema  string
 		migrate func(context.Context, *pgxpool.Pool) error
 	}
-	schemas := []schema{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}, {bookingpg.Schema, bookingpg.Migrate}, {paymentpg.Schema, paymentpg.Migrate}}
+	schemas := []schema{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}, {bookingpg.Schema, bookingpg.Migrate}, {paymentpg.Schema, paymentpg.Migrate}, {notificationpg.Schema, notificationpg.Migrate}}
 	if cfg.Archive.Driver() == archive.DriverPostgres {
 		schemas = append(schemas, schema{archivepg.Schema, archivepg.Migrate})
 	}
