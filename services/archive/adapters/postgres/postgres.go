@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -30,11 +29,7 @@ var migrations embed.FS
 // Migrate applies the archive's migrations to Schema. The archive emits no
 // events, so it has no outbox.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return pg.Migrate(ctx, pool, Schema, "schema_version", sub)
+	return pg.MigrateDir(ctx, pool, Schema, migrations, "migrations")
 }
 
 // Store implements app.Store on a pool bound to Schema.

@@ -125,11 +125,7 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, s contracts.Strea
 // dir of fsys) to its schema, then the outbox's: what every service's
 // postgres adapter runs on start.
 func MigrateService(ctx context.Context, pool *pgxpool.Pool, schema string, fsys fs.FS, dir string) error {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		return err
-	}
-	if err := postgres.Migrate(ctx, pool, schema, "schema_version", sub); err != nil {
+	if err := postgres.MigrateDir(ctx, pool, schema, fsys, dir); err != nil {
 		return err
 	}
 	return Migrate(ctx, pool, schema)

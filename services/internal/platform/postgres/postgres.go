@@ -212,3 +212,13 @@ func IsUUID(s string) bool {
 	}
 	return true
 }
+
+// MigrateDir is Migrate of the directory dir of fsys (an embed.FS) with the
+// usual version table: a service's own migrations, without an outbox.
+func MigrateDir(ctx context.Context, pool *pgxpool.Pool, schema string, fsys fs.FS, dir string) error {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return err
+	}
+	return Migrate(ctx, pool, schema, "schema_version", sub)
+}

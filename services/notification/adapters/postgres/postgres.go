@@ -7,7 +7,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"io/fs"
 	"math"
 	"time"
 
@@ -31,11 +30,7 @@ var migrations embed.FS
 // Migrate applies the notification schema's migrations (the service emits
 // no events, so it has no outbox).
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return pg.Migrate(ctx, pool, Schema, "schema_version", sub)
+	return pg.MigrateDir(ctx, pool, Schema, migrations, "migrations")
 }
 
 // Store implements app.Store.
