@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -33,17 +34,25 @@ func (s *Server) handleReadyz(ctx context.Context, _ *struct{}) (*healthOutput, 
 		ready = false
 	} else {
 		checks["nats"] = "ok"
+		// All at once: a slow or missing service costs one timeout, not one each.
+		var mu sync.Mutex
+		var wg sync.WaitGroup
 		for _, name := range s.cfg.Services {
-			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			_, err := s.nc.RequestWithContext(pctx, micro.APIPrefix+".PING."+name, nil)
-			cancel()
-			if err != nil {
-				checks[name] = "not answering: " + err.Error()
-				ready = false
-				continue
-			}
-			checks[name] = "ok"
+			wg.Go(func() {
+				pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				_, err := s.nc.RequestWithContext(pctx, micro.APIPrefix+".PING."+name, nil)
+				cancel()
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					checks[name] = "not answering: " + err.Error()
+					ready = false
+					return
+				}
+				checks[name] = "ok"
+			})
 		}
+		wg.Wait()
 	}
 	if !ready {
 		e := apperr.E(apperr.Unavailable, "not ready").With("checks", checks)

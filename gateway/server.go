@@ -18,8 +18,11 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/bookings"
+	"github.com/slotmesh/slotmesh/contracts/bridge"
+	"github.com/slotmesh/slotmesh/contracts/notification"
 	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/contracts/user"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
@@ -42,7 +45,8 @@ func DefaultConfig() Config {
 		Addr:           ":8080",
 		RequestTimeout: 10 * time.Second,
 		MaxBodyBytes:   8 << 20, // backstop; each operation has its own, smaller limit
-		Services:       []string{user.Service, vendors.Service, booking.Service, payment.Service, bookings.Service},
+		Services: []string{user.Service, vendors.Service, booking.Service, payment.Service, bookings.Service,
+			archive.Service, notification.Service, bridge.Service},
 	}
 }
 

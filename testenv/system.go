@@ -17,6 +17,7 @@ type System struct {
 	NATS  *NATS
 	Redis *Redis
 	Kafka *Kafka
+	SMTP  *SMTP // the mail sink the notification service sends to (SMTP_URL)
 	PGURL string
 	Mesh  *mesh.Mesh
 }
@@ -29,6 +30,7 @@ func StartAll(t testing.TB, env map[string]string) *System {
 	r := StartRedis(t)
 	pg := Postgres(t)
 	k := StartKafka(t)
+	mail := StartSMTP(t)
 	vars := map[string]string{
 		"KAFKA_BROKERS":        k.Addr,
 		"KAFKA_PARTITIONS":     "3",
@@ -41,6 +43,12 @@ func StartAll(t testing.TB, env map[string]string) *System {
 		"ARGON2_MEMORY_KIB":    "1024",
 		"ARGON2_TIME":          "1",
 		"LOG_LEVEL":            "warn",
+		"SMTP_URL":             mail.URL(),
+		"NOTIFY_BACKOFF_MIN":   "50ms",
+		"NOTIFY_BACKOFF_MAX":   "1s",
+		"NOTIFY_POLL_INTERVAL": "50ms",
+		"NOTIFY_SEND_TIMEOUT":  "2s",
+		"NOTIFY_LEASE":         "5s",
 	}
 	for k, v := range env {
 		vars[k] = v
@@ -58,7 +66,7 @@ func StartAll(t testing.TB, env map[string]string) *System {
 		srv.Close()
 		m.Stop()
 	})
-	return &System{URL: srv.URL, NATS: n, Redis: r, Kafka: k, PGURL: pg, Mesh: m}
+	return &System{URL: srv.URL, NATS: n, Redis: r, Kafka: k, SMTP: mail, PGURL: pg, Mesh: m}
 }
 
 // Conn is a NATS connection to the system's server, closed with the test.
