@@ -4,12 +4,12 @@ package vendors
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/nats-io/nats.go"
 	wire "github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/services/booking/app"
 	"github.com/slotmesh/slotmesh/services/booking/domain"
+	"github.com/slotmesh/slotmesh/services/internal/schedule"
 )
 
 // Client implements app.Vendors.
@@ -37,7 +37,8 @@ func (c *Client) Role(ctx context.Context, vendorID, userID string) (string, err
 	return r.Role, err
 }
 
-// Vendor translates the vendor service's vendor into booking's copy.
+// Vendor translates the vendor service's vendor into booking's copy; the
+// schedule is read by the rules search shares (services/internal/schedule).
 func Vendor(w wire.Vendor) (domain.Vendor, error) {
 	v := domain.Vendor{
 		ID: w.ID, Version: w.Version, Kind: w.Kind, Timezone: w.Timezone, SlotMinutes: w.SlotMinutes,
@@ -45,29 +46,9 @@ func Vendor(w wire.Vendor) (domain.Vendor, error) {
 		DepositPerGuest: w.Deposit.Per == wire.PerGuest, FreeCancelHours: w.Cancellation.FreeUntilHoursBefore,
 		Active: w.Status == wire.StatusActive,
 	}
-	var ok bool
-	if w.Kind == wire.KindHotel {
-		if v.CheckIn, ok = clock(w.CheckIn); !ok {
-			return v, fmt.Errorf("vendor %s: bad check_in %q", w.ID, w.CheckIn)
-		}
-		if v.CheckOut, ok = clock(w.CheckOut); !ok {
-			return v, fmt.Errorf("vendor %s: bad check_out %q", w.ID, w.CheckOut)
-		}
-	}
-	days := map[string]int{"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
-	for _, h := range w.OpeningHours {
-		d, okd := days[h.Weekday]
-		o, oko := clock(h.Open)
-		c, okc := clock(h.Close)
-		if !okd || !oko || !okc {
-			return v, fmt.Errorf("vendor %s: bad opening hours %+v", w.ID, h)
-		}
-		if h.Overnight {
-			c += 1440
-		}
-		v.Hours = append(v.Hours, domain.Interval{Weekday: d, Open: o, Close: c})
-	}
-	return v, nil
+	s, err := schedule.FromVendor(w)
+	v.CheckIn, v.CheckOut, v.Hours = s.CheckIn, s.CheckOut, s.Hours
+	return v, err
 }
 
 // Units translates units.
@@ -77,12 +58,4 @@ func Units(in []wire.Unit) []app.UnitCopy {
 		out[i] = app.UnitCopy{ID: u.ID, Name: u.Name, Capacity: u.Capacity, Active: u.Active}
 	}
 	return out
-}
-
-func clock(s string) (int, bool) {
-	var h, m int
-	if _, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || h < 0 || h > 24 || m < 0 || m > 59 {
-		return 0, false
-	}
-	return h*60 + m, true
 }
