@@ -189,12 +189,30 @@ func (r *route) run(ctx context.Context, ready <-chan struct{}) {
 // fill pulls up to a batch less what is held (at least one, so a route that
 // holds a full batch still renews its pin; MaxAckPending keeps anything new
 // from coming). Undecodable or unroutable messages are terminated.
+//
+// With nothing in hand it waits (up to MaxWait) for the first message only,
+// then tops up with what is already pending: a batch is whatever has
+// arrived, so an event at a quiet moment is produced at once instead of
+// after MaxWait, and a busy stream still gives full batches.
 func (r *route) fill() error {
-	n := max(r.cfg.Batch-len(r.inHand), 1)
+	if len(r.inHand) > 0 || r.cfg.Batch == 1 {
+		return r.fetch(max(r.cfg.Batch-len(r.inHand), 1), r.cfg.MaxWait)
+	}
+	if err := r.fetch(1, r.cfg.MaxWait); err != nil || len(r.inHand) == 0 {
+		return err
+	}
+	return r.fetch(r.cfg.Batch-len(r.inHand), topUpWait)
+}
+
+// topUpWait is how long a top-up pull lives on the server: long enough for
+// the pending messages to be delivered, short enough not to hold a batch.
+const topUpWait = 2 * time.Millisecond
+
+func (r *route) fetch(n int, wait time.Duration) error {
 	// No FetchContext: a fetch abandoned by the client would leave messages
 	// the server has delivered unseen until AckWait, and they would come back
-	// behind later ones. The server ends the pull after MaxWait.
-	batch, err := r.cons.Fetch(n, jetstream.FetchMaxWait(r.cfg.MaxWait), jetstream.FetchPriorityGroup(priorityGroup))
+	// behind later ones. The server ends the pull after wait.
+	batch, err := r.cons.Fetch(n, jetstream.FetchMaxWait(wait), jetstream.FetchPriorityGroup(priorityGroup))
 	if err != nil {
 		return err
 	}
