@@ -1,0 +1,55 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/slotmesh/slotmesh/services/internal/schedule"
+	"github.com/slotmesh/slotmesh/services/search/domain"
+)
+
+// Store is the search read model: search's own copy of vendors (profile and
+// calendar), their units and the holds of current bookings, kept from the
+// Kafka events. Every Apply is idempotent and version-guarded, so a
+// replayed or reordered event is harmless. The postgres adapter implements
+// it whatever the Index engine.
+type Store interface {
+	// ApplyVendor stores v unless a higher version is stored, and returns
+	// the stored vendor (v, or the newer one).
+	ApplyVendor(ctx context.Context, v domain.Vendor) (domain.Vendor, error)
+	// ApplyUnits stores the units as of version (a unit whose stored version
+	// is higher stays) and, when version is higher than the vendor's, the
+	// vendor's count of active units and version. It returns the stored
+	// vendor, and false when the vendor is not known yet.
+	ApplyUnits(ctx context.Context, vendorID string, version int64, units []domain.Unit, activeUnits int) (domain.Vendor, bool, error)
+	// ApplyBooking stores a booking's holds at its version unless a higher
+	// version is stored: a holding booking takes its units for its range,
+	// any other status frees them.
+	ApplyBooking(ctx context.Context, b domain.Booking) error
+	// Facts reads, for each known vendor of ids, its calendar, its active
+	// units that seat party, and the holds on them overlapping span.
+	Facts(ctx context.Context, ids []string, party int, span schedule.Range) (map[string]domain.Facts, error)
+}
+
+// Cache holds recent query results (searchdata_cache). Entries live for a
+// short TTL and are never invalidated: the TTL is part of the freshness
+// bound. Errors are treated as misses.
+type Cache interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Put(ctx context.Context, key string, value []byte) error
+}
+
+// App is the search service's use cases.
+type App struct {
+	Index Index
+	Store Store
+	Cache Cache            // nil: no cache
+	Now   func() time.Time // nil: time.Now
+}
+
+func (a *App) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
