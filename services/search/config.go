@@ -1,0 +1,105 @@
+package search
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slotmesh/slotmesh/services/internal/platform"
+	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
+	"github.com/slotmesh/slotmesh/services/search/adapters/redis"
+)
+
+// Search engines (SEARCH_URL). The read model that availability is computed
+// from is always the schema "search" on PG_URL; the engine is where the
+// geo/tag index lives.
+const (
+	EnginePostgres = "postgres" // "" or "postgres": the cells index in the schema "search" (default)
+	EngineElastic  = "elastic"  // elastic+https://host:9200/<index> (SEARCH_API_KEY): not wired yet
+	EngineMeili    = "meili"    // meili+https://host:7700/<index> (SEARCH_API_KEY): not wired yet
+)
+
+// Config of the search service.
+type Config struct {
+	platform.Config
+	Kafka     kafka.Config
+	SearchURL string        // SEARCH_URL: "" or "postgres", or elastic+http(s)://..., meili+http(s)://...
+	APIKey    string        // SEARCH_API_KEY: the engine's key (a secret: never logged)
+	QueryTTL  time.Duration // SEARCH_CACHE_TTL: lifetime of a cached result, at most 1 s (the freshness bound)
+	Instances int           // SERVICE_INSTANCES: micro instances (concurrent handlers) per process
+	Consumers int           // SEARCH_CONSUMERS: consumer-group members in this process (parallel partitions)
+}
+
+// ConfigFromEnv reads the configuration; parse problems come back with Validate's.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	var errs []error
+	e := platform.Env(getenv)
+	c := Config{
+		Config:    platform.BaseFromEnv(getenv, &errs),
+		Kafka:     kafka.FromEnv(getenv, &errs),
+		SearchURL: e.Str("SEARCH_URL", ""),
+		APIKey:    e.Str("SEARCH_API_KEY", ""),
+		QueryTTL:  e.Duration("SEARCH_CACHE_TTL", redis.DefaultTTL, &errs),
+		Instances: e.Int("SERVICE_INSTANCES", 4, &errs),
+		Consumers: e.Int("SEARCH_CONSUMERS", 2, &errs),
+	}
+	errs = append(errs, c.Validate())
+	return c, errors.Join(errs...)
+}
+
+// Engine is the engine SEARCH_URL names ("" when it names none).
+func (c Config) Engine() string {
+	if c.SearchURL == "" || c.SearchURL == EnginePostgres {
+		return EnginePostgres
+	}
+	scheme, _, ok := strings.Cut(c.SearchURL, "://")
+	if !ok {
+		return ""
+	}
+	switch strings.ToLower(scheme) {
+	case "elastic+http", "elastic+https", "elasticsearch+http", "elasticsearch+https":
+		return EngineElastic
+	case "meili+http", "meili+https", "meilisearch+http", "meilisearch+https":
+		return EngineMeili
+	}
+	return ""
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	errs := []error{c.Config.Validate(), c.Kafka.Validate()}
+	switch c.Engine() {
+	case EnginePostgres:
+	case EngineElastic, EngineMeili:
+		errs = append(errs, fmt.Errorf("SEARCH_URL: the %s engine is not wired into this build yet; use postgres (or leave SEARCH_URL empty)", c.Engine()))
+	default:
+		errs = append(errs, fmt.Errorf("SEARCH_URL: %q is neither postgres nor an elastic+http(s):// or meili+http(s):// URL", redact(c.SearchURL)))
+	}
+	if c.QueryTTL <= 0 || c.QueryTTL > redis.MaxTTL {
+		errs = append(errs, fmt.Errorf("SEARCH_CACHE_TTL: %s not in (0, %s]: a cached result must not outlive the freshness bound", c.QueryTTL, redis.MaxTTL))
+	}
+	if c.Instances < 1 || c.Instances > 256 {
+		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
+	}
+	if c.Consumers < 1 || c.Consumers > 64 {
+		errs = append(errs, fmt.Errorf("SEARCH_CONSUMERS: %d not in 1..64", c.Consumers))
+	}
+	return errors.Join(errs...)
+}
+
+// redact hides the user info (a password) of a URL for messages.
+func redact(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		return scheme + "://xxxxx" + rest[i:]
+	}
+	return s
+}
