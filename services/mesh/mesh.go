@@ -27,6 +27,8 @@ import (
 	notificationpg "github.com/slotmesh/slotmesh/services/notification/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/payment"
 	paymentpg "github.com/slotmesh/slotmesh/services/payment/adapters/postgres"
+	"github.com/slotmesh/slotmesh/services/search"
+	searchpg "github.com/slotmesh/slotmesh/services/search/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/user"
 	userpg "github.com/slotmesh/slotmesh/services/user/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/vendors"
@@ -34,7 +36,7 @@ import (
 )
 
 // Services lists what `serve` accepts, in start order; "gateway" is last.
-var Services = []string{"user", "vendor", "payment", "booking", "bridge", "archive", "bookings", "notification", "gateway"}
+var Services = []string{"user", "vendor", "payment", "booking", "bridge", "archive", "bookings", "notification", "search", "gateway"}
 
 // Config is every component's configuration, read from one environment.
 type Config struct {
@@ -47,6 +49,7 @@ type Config struct {
 	Archive  archive.Config
 	Bridge   bridge.Config
 	Notify   notification.Config
+	Search   search.Config
 	Gateway  gateway.Config
 }
 
@@ -70,6 +73,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.Bridge, err = bridge.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	c.Notify, err = notification.ConfigFromEnv(getenv)
+	errs = append(errs, err)
+	c.Search, err = search.ConfigFromEnv(getenv)
 	errs = append(errs, err)
 	e := platform.Env(getenv)
 	c.Gateway = gateway.DefaultConfig()
@@ -121,6 +126,10 @@ var starters = map[string]func(ctx context.Context, m *Mesh) (func() error, erro
 	},
 	"bookings": func(ctx context.Context, m *Mesh) (func() error, error) {
 		svc, err := bookings.Start(ctx, m.cfg.Bookings, m.log)
+		return stopOf(svc, err)
+	},
+	"search": func(ctx context.Context, m *Mesh) (func() error, error) {
+		svc, err := search.Start(ctx, m.cfg.Search, m.log)
 		return stopOf(svc, err)
 	},
 	"gateway": func(_ context.Context, m *Mesh) (func() error, error) {
@@ -217,7 +226,7 @@ func Migrate(ctx context.Context, cfg Config) error {
 		schema  string
 		migrate func(context.Context, *pgxpool.Pool) error
 	}
-	schemas := []schema{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}, {bookingpg.Schema, bookingpg.Migrate}, {paymentpg.Schema, paymentpg.Migrate}, {notificationpg.Schema, notificationpg.Migrate}}
+	schemas := []schema{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}, {bookingpg.Schema, bookingpg.Migrate}, {paymentpg.Schema, paymentpg.Migrate}, {notificationpg.Schema, notificationpg.Migrate}, {searchpg.Schema, searchpg.Migrate}}
 	if cfg.Archive.Driver() == archive.DriverPostgres {
 		schemas = append(schemas, schema{archivepg.Schema, archivepg.Migrate})
 	}
