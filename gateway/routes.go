@@ -122,6 +122,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		Summary: "A vendor's bookings, a page at a time (managers)", Tags: []string{"bookings"}, Security: bearer,
 		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}}, s.handleVendorBookings)
 
+	huma.Register(s.api, huma.Operation{OperationID: "search", Method: http.MethodGet, Path: "/v1/search", Summary: "Vendors near a point by kind, tags and name, nearest first; with start, only those with a free unit for the party then (public)", Tags: []string{"search"}, Errors: []int{http.StatusBadRequest, http.StatusServiceUnavailable}}, s.handleSearch)
+
 	// Vendors' webhooks (notification service; managers).
 	huma.Register(s.api, huma.Operation{OperationID: "setVendorWebhook", Method: http.MethodPut, Path: "/v1/vendors/{id}/webhook",
 		Summary: "Set the vendor's webhook URL; answers a new signing secret (managers)", Tags: []string{"notifications"},
