@@ -63,3 +63,8 @@ func (c *Client) Authorize(ctx context.Context, vendorID, userID string) (Author
 func (c *Client) Facts(ctx context.Context, vendorID string) (Facts, error) {
 	return natsrpc.Call[FactsRequest, Facts](ctx, c.nc, SubjectFacts, FactsRequest{VendorID: vendorID})
 }
+
+// Scan pages through every vendor with its units (service to service).
+func (c *Client) Scan(ctx context.Context, r ScanRequest) (ScanPage, error) {
+	return natsrpc.Call[ScanRequest, ScanPage](ctx, c.nc, SubjectScan, r)
+}

@@ -216,3 +216,45 @@ type Facts struct {
 	Vendor Vendor `json:"vendor"`
 	Units  []Unit `json:"units"`
 }
+
+// Scan bounds: a page holds at most MaxScanLimit vendors and MaxScanUnits
+// units, so a reply stays far under NATS's 1 MiB payload.
+const (
+	DefaultScanLimit = 100
+	MaxScanLimit     = 500
+	MaxScanUnits     = 5000
+)
+
+// ScanRequest pages through every vendor in id order with its units
+// (service to service: search's reindex). Limit defaults to
+// DefaultScanLimit.
+type ScanRequest struct {
+	Cursor          string `json:"cursor,omitempty"`
+	Limit           int    `json:"limit,omitempty"`            // vendors, 1..MaxScanLimit
+	IncludeInactive bool   `json:"include_inactive,omitempty"` // deactivated units too
+}
+
+// ScanUnit is what a scan says about a unit.
+type ScanUnit struct {
+	ID       string `json:"id"`
+	Capacity int    `json:"capacity"`
+	Active   bool   `json:"active"`
+}
+
+// ScanItem is a vendor and its units, read in one snapshot at
+// Vendor.Version. A vendor with more units than a page may carry comes
+// alone, with its first MaxScanUnits units and UnitsCursor: continue with
+// listunits (same include_inactive) from it.
+type ScanItem struct {
+	Vendor      Vendor     `json:"vendor"`
+	Units       []ScanUnit `json:"units"`
+	UnitsCursor string     `json:"units_cursor,omitempty"`
+}
+
+// ScanPage is one page of a scan. Total, the number of vendors, is counted
+// for the first page (no cursor) only.
+type ScanPage struct {
+	Items      []ScanItem `json:"items"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+	Total      int64      `json:"total,omitempty"`
+}

@@ -20,6 +20,7 @@ const (
 	SubjectListManagers = Group + ".listmanagers" // ListManagersRequest -> ManagerList (managers)
 	SubjectAuthorize    = Group + ".authorize"    // AuthorizeRequest -> AuthorizeResponse (service to service)
 	SubjectFacts        = Group + ".facts"        // FactsRequest -> Facts (service to service: booking's resync)
+	SubjectScan         = Group + ".scan"         // ScanRequest -> ScanPage (service to service: search's reindex)
 )
 
 // Event subjects, on stream contracts.StreamVendor.

@@ -50,6 +50,9 @@ type Repository interface {
 	UpdateUnit(ctx context.Context, vendorID, unitID string, change func(*domain.Unit) (bool, error), events Change) (domain.Unit, Snapshot, error)
 	ListUnits(ctx context.Context, vendorID, after string, limit int, includeInactive bool) ([]domain.Unit, error)
 	AllUnits(ctx context.Context, vendorID string) (Snapshot, []domain.Unit, error)
+	// Scan reads a page of vendors in id order with their units, in one
+	// snapshot (see ScanQuery).
+	Scan(ctx context.Context, q ScanQuery) (ScanResult, error)
 	Role(ctx context.Context, vendorID, userID string) (string, error)
 	AddManager(ctx context.Context, m Manager, events Change) error
 	ListManagers(ctx context.Context, vendorID string) ([]Manager, error)

@@ -60,6 +60,14 @@ func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 			s, units, err := a.Facts(ctx, r.VendorID)
 			return vendors.Facts{Vendor: app.ToWire(s), Units: unitsToWire(units)}, err
 		}),
+		platform.Handle("scan", o, func(ctx context.Context, r vendors.ScanRequest) (vendors.ScanPage, error) {
+			res, next, err := a.Scan(ctx, r)
+			out := vendors.ScanPage{Items: make([]vendors.ScanItem, len(res.Items)), NextCursor: next, Total: res.Total}
+			for i, it := range res.Items {
+				out.Items[i] = app.ScanItemToWire(it)
+			}
+			return out, err
+		}),
 	}
 }
 
