@@ -20,6 +20,7 @@ const (
 	SubjectAvail        = Group + ".avail"        // TransitionRequest -> Booking (managers)
 	SubjectNoShow       = Group + ".noshow"       // TransitionRequest -> Booking (managers, after start + grace)
 	SubjectList         = Group + ".list"         // ListRequest -> Page (a user's or a vendor's bookings)
+	SubjectScan         = Group + ".scan"         // ScanRequest -> ScanPage (service to service: search's reindex)
 )
 
 // States.
@@ -154,6 +155,27 @@ type ListRequest struct {
 type Page struct {
 	Items      []Booking `json:"items"`
 	NextCursor string    `json:"next_cursor,omitempty"`
+}
+
+// Scan page sizes.
+const (
+	DefaultScanLimit = 200
+	MaxScanLimit     = 500
+)
+
+// ScanRequest pages through every current booking (BLOCKED or CONFIRMED,
+// ending in the future) in id order (service to service: search's reindex).
+type ScanRequest struct {
+	Cursor string `json:"cursor,omitempty"`
+	Limit  int    `json:"limit,omitempty"` // 1..MaxScanLimit, default DefaultScanLimit
+}
+
+// ScanPage is one page of a scan. Total, the number of current bookings,
+// is counted for the first page (no cursor) only.
+type ScanPage struct {
+	Items      []Booking `json:"items"`
+	NextCursor string    `json:"next_cursor,omitempty"`
+	Total      int64     `json:"total,omitempty"`
 }
 
 // Changed is the data of every booking event: the booking after the change.

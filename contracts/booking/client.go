@@ -53,3 +53,8 @@ func (c *Client) NoShow(ctx context.Context, id string) (Booking, error) {
 func (c *Client) List(ctx context.Context, r ListRequest) (Page, error) {
 	return natsrpc.Call[ListRequest, Page](ctx, c.nc, SubjectList, r)
 }
+
+// Scan pages through every current booking (service to service).
+func (c *Client) Scan(ctx context.Context, r ScanRequest) (ScanPage, error) {
+	return natsrpc.Call[ScanRequest, ScanPage](ctx, c.nc, SubjectScan, r)
+}

@@ -86,6 +86,10 @@ type Repository interface {
 	FreeUnits(ctx context.Context, vendorID string, minCap int, window domain.Range) ([]string, map[string][]domain.Range, error)
 	Due(ctx context.Context, now time.Time, limit int) (expired []string, money []domain.Booking, err error)
 	List(ctx context.Context, q ListQuery) ([]domain.Booking, error)
+	// Scan reads the current bookings (BLOCKED or CONFIRMED) ending after
+	// now, in id order after the id after ("" = from the first), at most
+	// limit; count also counts them all.
+	Scan(ctx context.Context, after string, limit int, now time.Time, count bool) ([]domain.Booking, int64, error)
 }
 
 // Payment statuses the app reads (contracts/payment).

@@ -43,5 +43,13 @@ func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 			}
 			return out, err
 		}),
+		platform.Handle("scan", o, func(ctx context.Context, r booking.ScanRequest) (booking.ScanPage, error) {
+			items, next, total, err := a.Scan(ctx, r)
+			out := booking.ScanPage{Items: make([]booking.Booking, len(items)), NextCursor: next, Total: total}
+			for i, b := range items {
+				out.Items[i] = app.ToWire(b)
+			}
+			return out, err
+		}),
 	}
 }
