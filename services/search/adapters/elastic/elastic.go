@@ -95,8 +95,14 @@ func DefaultBackoff(attempt int) time.Duration {
 	return d*3/4 + rand.N(d/2+1)
 }
 
-// Open connects to the cluster at rawURL (http://host:9200 or https://...;
-// no credentials in the URL) and makes sure the alias index exists. key is
+// DefaultIndex is the index (alias) name when neither the URL nor the
+// caller names one.
+const DefaultIndex = "vendors"
+
+// Open connects to the cluster at rawURL and makes sure the alias index
+// exists. rawURL is SEARCH_URL's form, elastic+https://host:9200/<index>
+// (also elasticsearch+http(s)://, or plain http(s)://); no credentials in
+// it. index "" takes the index from the URL path, else DefaultIndex. key is
 // an Elasticsearch API key (the base64 "encoded" form) or "user:password"
 // for basic auth; "" for none.
 func Open(ctx context.Context, rawURL, key, index string, opts ...Option) (*Index, error) {
@@ -104,16 +110,30 @@ func Open(ctx context.Context, rawURL, key, index string, opts ...Option) (*Inde
 	if err != nil {
 		return nil, fmt.Errorf("elastic: url: %w", err)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("elastic: url %q: scheme must be http or https", u.Redacted())
+	switch strings.ToLower(u.Scheme) {
+	case "http", "elastic+http", "elasticsearch+http":
+		u.Scheme = "http"
+	case "https", "elastic+https", "elasticsearch+https":
+		u.Scheme = "https"
+	default:
+		return nil, fmt.Errorf("elastic: url %q: scheme must be elastic+http(s) (or http(s))", u.Redacted())
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("elastic: url %q: put credentials in the key (SEARCH_API_KEY), not in the URL", u.Redacted())
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("elastic: url %q: no host", rawURL)
+		return nil, fmt.Errorf("elastic: url %q: no host", u.Redacted())
 	}
-	u.Path, u.RawQuery, u.Fragment = "", "", ""
+	if p := strings.Trim(u.Path, "/"); p != "" {
+		if index != "" && index != p {
+			return nil, fmt.Errorf("elastic: url %q names index %q, the caller %q", u.Redacted(), p, index)
+		}
+		index = p
+	}
+	if index == "" {
+		index = DefaultIndex
+	}
+	u.Path, u.RawPath, u.RawQuery, u.Fragment = "", "", "", ""
 	c := configure(opts)
 	cfg := elasticsearch.Config{
 		Addresses:     []string{u.String()},

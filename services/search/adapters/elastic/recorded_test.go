@@ -398,3 +398,15 @@ func TestDrop(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// SEARCH_URL's form: elastic+http(s)://host/<index>.
+func TestOpenSearchURL(t *testing.T) {
+	s := play(t, aliasExists)
+	u := strings.Replace(s.srv.URL, "http://", "elastic+http://", 1) + "/vendors"
+	if _, err := elastic.Open(context.Background(), u, "", "", fast); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := elastic.Open(context.Background(), u, "", "other"); err == nil {
+		t.Fatal("index in the URL and another from the caller: accepted")
+	}
+}

@@ -89,30 +89,45 @@ func WithHTTPClient(h *http.Client) Option { return func(c *config) { c.client =
 // window one search may reach (default 10000).
 func WithMaxTotalHits(n int) Option { return func(c *config) { c.maxHits = n } }
 
-// Open connects to the Meilisearch at rawURL — meili://host:7700 (plain
-// HTTP) or meilis://host (HTTPS); http(s):// is taken as is — with the
-// API key key ("" for none), creates the index uid if it is missing, and
-// applies the settings the driver needs.
+// DefaultIndex is the index uid when neither the URL nor the caller names
+// one.
+const DefaultIndex = "vendors"
+
+// Open connects to the Meilisearch at rawURL with the API key key ("" for
+// none), creates the index if it is missing, and applies the settings the
+// driver needs. rawURL is SEARCH_URL's form, meili+https://host:7700/<index>
+// (also meilisearch+http(s)://, meili:// for plain HTTP, meilis:// for
+// HTTPS, or http(s)://); no credentials in it. uid "" takes the index from
+// the URL path, else DefaultIndex.
 func Open(ctx context.Context, rawURL, key, uid string, opts ...Option) (*Index, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("meili: url: %w", err)
 	}
-	switch u.Scheme {
-	case "meili", "http":
+	switch strings.ToLower(u.Scheme) {
+	case "meili+http", "meilisearch+http", "meili", "http":
 		u.Scheme = "http"
-	case "meilis", "https":
+	case "meili+https", "meilisearch+https", "meilis", "https":
 		u.Scheme = "https"
 	default:
-		return nil, fmt.Errorf("meili: url %q: scheme must be meili, meilis, http or https", u.Redacted())
+		return nil, fmt.Errorf("meili: url %q: scheme must be meili+http(s) (or meili, meilis, http(s))", u.Redacted())
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("meili: url %q: put the key in SEARCH_API_KEY, not in the URL", u.Redacted())
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("meili: url %q: no host", rawURL)
+		return nil, fmt.Errorf("meili: url %q: no host", u.Redacted())
 	}
-	u.RawQuery, u.Fragment = "", ""
+	if p := strings.Trim(u.Path, "/"); p != "" {
+		if uid != "" && uid != p {
+			return nil, fmt.Errorf("meili: url %q names index %q, the caller %q", u.Redacted(), p, uid)
+		}
+		uid = p
+	}
+	if uid == "" {
+		uid = DefaultIndex
+	}
+	u.Path, u.RawPath, u.RawQuery, u.Fragment = "", "", "", ""
 	c := configure(opts)
 	mopts := []meilisearch.Option{meilisearch.WithCustomRetries([]int{429, 502, 503, 504}, 4)}
 	if key != "" {

@@ -354,3 +354,15 @@ func TestFilter(t *testing.T) {
 		}
 	}
 }
+
+// SEARCH_URL's form: meili+http(s)://host/<index>.
+func TestOpenSearchURL(t *testing.T) {
+	s := play(t, plan()...)
+	u := strings.Replace(s.srv.URL, "http://", "meili+http://", 1) + "/vendors"
+	if _, err := meili.Open(context.Background(), u, "test-key", "", meili.WithPoll(time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := meili.Open(context.Background(), u, "test-key", "other"); err == nil {
+		t.Fatal("index in the URL and another from the caller: accepted")
+	}
+}
