@@ -44,12 +44,11 @@ type Deps struct {
 
 // OpenDeps connects everything, applies migrations, ensures the stream and
 // starts the outbox relay. On error it closes what it opened.
-func OpenDeps(ctx context.Context, cfg Config, spec DepsSpec, log *slog.Logger) (d *Deps, err error) {
-	d = &Deps{log: log}
+func OpenDeps(ctx context.Context, cfg Config, spec DepsSpec, log *slog.Logger) (_ *Deps, err error) {
+	d := &Deps{log: log} // not the result: "return nil, err" must not hide it from the cleanup
 	defer func() {
 		if err != nil {
 			d.Close()
-			d = nil
 		}
 	}()
 	d.NC, err = Connect(cfg.NATSURL, "slotmesh-"+spec.Service, log)
