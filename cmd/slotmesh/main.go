@@ -1,5 +1,6 @@
 // Command slotmesh runs the reservation mesh: every service in one process
-// (dev), one service per process (serve), or the migrations (migrate).
+// (dev), one service per process (serve), the migrations (migrate), or a
+// rebuild of the search index (search reindex).
 package main
 
 import (
@@ -30,6 +31,8 @@ usage:
   slotmesh migrate           create the database if needed and apply all migrations
   slotmesh watch <topic>     print a Kafka topic's events as they arrive (KAFKA_BROKERS;
                              -from-beginning to replay what it holds)
+  slotmesh search reindex    rebuild the search index from the vendor and booking services
+                             (-reset to empty it first: a new engine or a corrupted index)
 
 Configuration is by environment: NATS_URL, PG_URL, REDIS_URL, REDIS_PREFIX, HTTP_ADDR,
 LOG_LEVEL, LOG_FORMAT, JWT_PRIVATE_KEY_FILE, ... (see README.md). dev also reads
@@ -56,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, getenv, stdout)
 	case "watch":
 		err = watch(ctx, args[1:], getenv, stdout)
+	case "search":
+		err = searchCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintf(stdout, usage, mesh.Services)
 		return 0
