@@ -16,8 +16,8 @@ import (
 // geo/tag index lives.
 const (
 	EnginePostgres = "postgres" // "" or "postgres": the cells index in the schema "search" (default)
-	EngineElastic  = "elastic"  // elastic+https://host:9200/<index> (SEARCH_API_KEY): not wired yet
-	EngineMeili    = "meili"    // meili+https://host:7700/<index> (SEARCH_API_KEY): not wired yet
+	EngineElastic  = "elastic"  // elastic+https://host:9200/<index> (SEARCH_API_KEY), adapters/elastic
+	EngineMeili    = "meili"    // meili+https://host:7700/<index> (SEARCH_API_KEY), adapters/meili
 )
 
 // Config of the search service.
@@ -72,7 +72,6 @@ func (c Config) Validate() error {
 	switch c.Engine() {
 	case EnginePostgres:
 	case EngineElastic, EngineMeili:
-		errs = append(errs, fmt.Errorf("SEARCH_URL: the %s engine is not wired into this build yet; use postgres (or leave SEARCH_URL empty)", c.Engine()))
 	default:
 		errs = append(errs, fmt.Errorf("SEARCH_URL: %q is neither postgres nor an elastic+http(s):// or meili+http(s):// URL", redact(c.SearchURL)))
 	}

@@ -67,8 +67,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err e
 		}
 	}()
 	store := postgres.NewStore(deps.Pool)
+	index, err := OpenIndex(ctx, cfg, deps.Pool)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
 	a := &app.App{
-		Index: postgres.NewIndex(deps.Pool),
+		Index: index,
 		Store: store,
 		Cache: redis.New(deps.Redis, cfg.RedisPrefix, cfg.QueryTTL),
 	}

@@ -1,0 +1,36 @@
+package search
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/slotmesh/slotmesh/services/search/adapters/elastic"
+	"github.com/slotmesh/slotmesh/services/search/adapters/meili"
+	"github.com/slotmesh/slotmesh/services/search/adapters/postgres"
+	"github.com/slotmesh/slotmesh/services/search/app"
+)
+
+// OpenIndex is the geo/tag index SEARCH_URL names: the cells index in the
+// schema "search" of pool (postgres), or an Elasticsearch or Meilisearch
+// index (created with its mapping or settings when missing). The read model
+// availability is computed from is always pool's.
+func OpenIndex(ctx context.Context, cfg Config, pool *pgxpool.Pool) (app.Index, error) {
+	switch cfg.Engine() {
+	case EnginePostgres:
+		return postgres.NewIndex(pool), nil
+	case EngineElastic:
+		x, err := elastic.Open(ctx, cfg.SearchURL, cfg.APIKey, "")
+		if err != nil {
+			return nil, fmt.Errorf("elasticsearch at %s: %w", redact(cfg.SearchURL), err)
+		}
+		return x, nil
+	case EngineMeili:
+		x, err := meili.Open(ctx, cfg.SearchURL, cfg.APIKey, "")
+		if err != nil {
+			return nil, fmt.Errorf("meilisearch at %s: %w", redact(cfg.SearchURL), err)
+		}
+		return x, nil
+	}
+	return nil, fmt.Errorf("SEARCH_URL: no engine named by %q", redact(cfg.SearchURL))
+}
