@@ -24,6 +24,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/bridge"
 	"github.com/slotmesh/slotmesh/contracts/notification"
 	"github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/search"
 	"github.com/slotmesh/slotmesh/contracts/user"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 )
@@ -46,7 +47,7 @@ func DefaultConfig() Config {
 		RequestTimeout: 10 * time.Second,
 		MaxBodyBytes:   8 << 20, // backstop; each operation has its own, smaller limit
 		Services: []string{user.Service, vendors.Service, booking.Service, payment.Service, bookings.Service,
-			archive.Service, notification.Service, bridge.Service},
+			archive.Service, notification.Service, bridge.Service, search.Service},
 	}
 }
 
