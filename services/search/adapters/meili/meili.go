@@ -34,6 +34,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/slotmesh/slotmesh/services/search/domain"
 	"math"
 	"net/http"
 	"net/url"
@@ -51,7 +52,7 @@ import (
 )
 
 // EarthRadiusKm is the sphere distances are measured on (as every driver).
-const EarthRadiusKm = 6371.0088
+const EarthRadiusKm = domain.EarthRadiusKm
 
 // Index is an app.Index on Meilisearch.
 type Index struct {
@@ -352,14 +353,10 @@ func (ix *Index) versions(ctx context.Context, ids []string) (map[string]int64, 
 	return out, nil
 }
 
-// Haversine is the great-circle distance in km.
+// Haversine is the great-circle distance in km, the one every engine reports
+// (search/domain).
 func Haversine(lat1, lng1, lat2, lng2 float64) float64 {
-	const rad = math.Pi / 180
-	dLat := (lat2 - lat1) * rad
-	dLng := (lng2 - lng1) * rad
-	a := math.Sin(dLat/2)*math.Sin(dLat/2) +
-		math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
-	return 2 * EarthRadiusKm * math.Asin(math.Min(1, math.Sqrt(a)))
+	return domain.DistanceKm(lat1, lng1, lat2, lng2)
 }
 
 // Slack is how far (relative, plus 2 m) Meilisearch's own distances may be
