@@ -34,7 +34,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/slotmesh/slotmesh/services/search/domain"
 	"math"
 	"net/http"
 	"net/url"
@@ -49,6 +48,7 @@ import (
 	"github.com/meilisearch/meilisearch-go"
 
 	"github.com/slotmesh/slotmesh/services/search/app"
+	"github.com/slotmesh/slotmesh/services/search/domain"
 )
 
 // EarthRadiusKm is the sphere distances are measured on (as every driver).
