@@ -20,7 +20,7 @@ import (
 type line struct {
 	n     int
 	step  float64 // km between vendors; 0 = 1
-	calls []int // the Limit of every Nearest call
+	calls []int   // the Limit of every Nearest call
 }
 
 func (l *line) Upsert(context.Context, []app.Doc) error { return nil }
