@@ -16,8 +16,8 @@ import (
 
 // ReindexOptions tune Reindex.
 type ReindexOptions struct {
-	Reset    bool                     // empty the index first (a new engine, a corrupted index)
-	Workers  int                      // concurrent applies; default min(8, PG_MAX_CONNS-1)
+	Reset    bool                    // empty the index first (a new engine, a corrupted index)
+	Workers  int                     // concurrent applies; default min(8, PG_MAX_CONNS-1)
 	Progress func(done, total int64) // vendors + current bookings applied, of the services' count
 }
 
@@ -67,8 +67,8 @@ func Reindex(ctx context.Context, cfg Config, log *slog.Logger, o ReindexOptions
 // few times (a replica restarting); what still fails says which service
 // did not answer.
 type source struct {
-	v  *vendors.Client
-	b  *booking.Client
+	v *vendors.Client
+	b *booking.Client
 }
 
 // callTimeout bounds one scan call.

@@ -51,7 +51,7 @@ func BenchmarkReindex(b *testing.B) {
 				v, err := vc.Create(owner, vendors.CreateRequest{Profile: vendors.Profile{
 					Kind: "restaurant", Name: fmt.Sprintf("V%06d", i), Timezone: "Europe/Berlin", Address: "Somewhere 1",
 					Location: vendors.Location{Lat: 52.3 + float64(i%100)*0.005, Lng: 13.2 + float64(i/100%100)*0.005},
-					Tags: []string{[]string{"italian", "vegan", "sushi", "bistro"}[i%4]}, OpeningHours: hours,
+					Tags:     []string{[]string{"italian", "vegan", "sushi", "bistro"}[i%4]}, OpeningHours: hours,
 					Deposit: vendors.Deposit{Currency: "EUR", Per: "booking"},
 				}})
 				if err == nil {
