@@ -183,8 +183,9 @@ func until(t testing.TB, within time.Duration, what string, cond func() (bool, s
 // while the SMTP server is down, the Kafka broker restarts and the bridge
 // restarts. Every event must reach every group and be applied once: the
 // archive holds each of the 5,000 cancelled bookings, the notification
-// store one email delivery per event, all sent, and the SMTP server received
-// each message (by Message-ID, which is the event id) exactly once.
+// store one email delivery per event, all sent, the SMTP server received
+// each message (by Message-ID, which is the event id) exactly once, and the
+// search read model has every booking at its final version.
 func TestEventsSurviveKafkaBridgeAndSMTPOutages(t *testing.T) {
 	t.Parallel()
 	const bookings = 5000
@@ -243,11 +244,19 @@ func TestEventsSurviveKafkaBridgeAndSMTPOutages(t *testing.T) {
 		t.Fatalf("published %d events", len(ids))
 	}
 
+	// The search read model is the third consumer group: each booking at
+	// its last version, cancelled, holding nothing.
+	searched := func() int {
+		return w.count(t, `SELECT count(*) FROM search.bookings WHERE vendor_id = $1 AND version = 3 AND status = 'CANCELLED'`, w.vendorID)
+	}
 	until(t, 4*time.Minute, "every event applied", func() (bool, string) {
-		a, sent := archived(), deliveries("sent")
-		return a == bookings && sent == 2*bookings, fmt.Sprintf("%d/%d archived, %d/%d emails sent, %d messages at the SMTP server",
-			a, bookings, sent, 2*bookings, len(w.sys.SMTP.Messages()))
+		a, sent, s := archived(), deliveries("sent"), searched()
+		return a == bookings && sent == 2*bookings && s == bookings, fmt.Sprintf("%d/%d archived, %d/%d emails sent, %d messages at the SMTP server, %d/%d in search",
+			a, bookings, sent, 2*bookings, len(w.sys.SMTP.Messages()), s, bookings)
 	})
+	if n := w.count(t, `SELECT count(*) FROM search.holds WHERE vendor_id = $1`, w.vendorID); n != 0 {
+		t.Fatalf("%d holds of cancelled bookings left in the search read model", n)
+	}
 	// Applied once: no extra rows, no delivery left over, no dead letter.
 	if n := deliveries("%"); n != 2*bookings {
 		t.Fatalf("%d email deliveries, want %d", n, 2*bookings)
