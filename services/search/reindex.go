@@ -44,7 +44,11 @@ func Reindex(ctx context.Context, cfg Config, log *slog.Logger, o ReindexOptions
 		return Stats{}, fmt.Errorf("search reindex: %w", err)
 	}
 	defer deps.Close()
-	a := &app.App{Index: postgres.NewIndex(deps.Pool), Store: postgres.NewStore(deps.Pool)}
+	index, err := OpenIndex(ctx, cfg, deps.Pool)
+	if err != nil {
+		return Stats{}, fmt.Errorf("search reindex: %w", err)
+	}
+	a := &app.App{Index: index, Store: postgres.NewStore(deps.Pool)}
 	workers := o.Workers
 	if workers <= 0 {
 		workers = min(8, max(1, cfg.PGMaxConns-1))
