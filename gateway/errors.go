@@ -48,6 +48,11 @@ func toHTTP(log *slog.Logger, requestID string, err error) error {
 // body too. Huma reports schema validation as 422; API.md says 400 with the
 // field named, so validation problems become invalid_input.
 func newHumaError(status int, msg string, errs ...error) huma.StatusError {
+	for _, err := range errs { // the gateway's own middleware passes its error along
+		if ae, ok := apperr.As(err); ok {
+			return fromAppErr(ae)
+		}
+	}
 	var fields apperr.Fields
 	for _, err := range errs {
 		if err == nil {
@@ -80,6 +85,8 @@ func newHumaError(status int, msg string, errs ...error) huma.StatusError {
 		return fromAppErr(apperr.E(apperr.Forbidden, "%s", msg))
 	case status == http.StatusNotFound:
 		return fromAppErr(apperr.E(apperr.NotFound, "%s", msg))
+	case status == http.StatusTooManyRequests:
+		return fromAppErr(apperr.E(apperr.RateLimited, "%s", msg))
 	case status == http.StatusServiceUnavailable:
 		return fromAppErr(apperr.E(apperr.Unavailable, "%s", msg))
 	case status == http.StatusGatewayTimeout:

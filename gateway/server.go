@@ -38,6 +38,14 @@ type Config struct {
 	RequestTimeout time.Duration // REQUEST_TIMEOUT: whole request, NATS calls included
 	MaxBodyBytes   int64         // MAX_BODY_BYTES: largest request body
 	Services       []string      // micro services /readyz pings
+
+	// Rate limits (LimitsFromEnv). Limiter, when set, keeps the budgets;
+	// otherwise NewServer makes a RedisLimiter on RedisURL, and with neither
+	// nothing is limited.
+	Rate        RateLimits
+	RedisURL    string // REDIS_URL; "" with RATE_LIMITS=off
+	RedisPrefix string // REDIS_PREFIX
+	Limiter     Limiter
 }
 
 // DefaultConfig works locally.
@@ -48,6 +56,7 @@ func DefaultConfig() Config {
 		MaxBodyBytes:   8 << 20, // backstop; each operation has its own, smaller limit
 		Services: []string{user.Service, vendors.Service, booking.Service, payment.Service, bookings.Service,
 			archive.Service, notification.Service, bridge.Service, search.Service},
+		Rate: DefaultRateLimits(),
 	}
 }
 
@@ -61,6 +70,8 @@ type Server struct {
 	bookings *booking.Client
 	manage   *bookings.Client // booking management: lists
 	auth     *verifier
+	limiter  Limiter
+	closers  []func() error
 	metrics  *metrics
 	api      huma.API
 	handler  http.Handler
@@ -82,6 +93,15 @@ func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
 		manage:   bookings.NewClient(nc),
 		metrics:  newMetrics(prometheus.NewRegistry()),
 	}
+	s.limiter = cfg.Limiter
+	if s.limiter == nil && cfg.RedisURL != "" {
+		if l, err := NewRedisLimiter(cfg.RedisURL, cfg.RedisPrefix); err != nil {
+			log.Error("rate limits are off", "error", err) // LimitsFromEnv has validated the URL
+		} else {
+			s.limiter = l
+			s.closers = append(s.closers, l.Close)
+		}
+	}
 	s.auth = newVerifier(func(ctx context.Context) (user.KeysResponse, error) { return s.users.Keys(ctx) })
 	mux := http.NewServeMux()
 	hc := huma.DefaultConfig("slotmesh API", Version)
@@ -95,10 +115,19 @@ func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 	}
 	s.api = humago.New(mux, hc)
-	s.api.UseMiddleware(s.authenticate)
+	s.api.UseMiddleware(s.authenticate, s.rateLimit)
 	s.routes(mux)
 	s.handler = s.middleware(mux)
 	return s
+}
+
+// Close releases what NewServer opened (the rate limiter's Redis client).
+func (s *Server) Close() error {
+	var errs []error
+	for _, c := range s.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
 }
 
 // ServeHTTP implements http.Handler.
