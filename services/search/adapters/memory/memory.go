@@ -1,0 +1,242 @@
+// Package memory is an app.Index held in the search replica's own memory:
+// the cells design of ADR 0013 (a vendor filed under (kind, tag, level,
+// cell), cell ids from services/search/domain) in Go maps instead of a
+// Postgres btree, so a lookup costs microseconds and no round trip. It is
+// rebuilt from the read model when a replica starts and kept current by
+// the replica's writes (see postgres.Replica); it passes adapters/indextest.
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/slotmesh/slotmesh/services/search/app"
+	"github.com/slotmesh/slotmesh/services/search/domain"
+)
+
+// anyTag files every findable vendor for queries without tags.
+const anyTag = ""
+
+type cellKey struct {
+	kind, tag string
+	cell      int64
+}
+
+type entry struct {
+	doc   app.Doc // tags normalised
+	lower string  // lower-case name, for text matches
+}
+
+// Index implements app.Index in memory; it is safe for concurrent use.
+type Index struct {
+	mu    sync.RWMutex
+	docs  map[string]*entry
+	cells [2]map[cellKey][]*entry // per level
+}
+
+var _ app.Index = (*Index)(nil)
+
+// New returns an empty index.
+func New() *Index {
+	x := &Index{}
+	x.reset()
+	return x
+}
+
+func (x *Index) reset() {
+	x.docs = map[string]*entry{}
+	for l := range x.cells {
+		x.cells[l] = map[cellKey][]*entry{}
+	}
+}
+
+// Upsert stores each doc whose version is not lower than the stored one.
+func (x *Index) Upsert(_ context.Context, docs []app.Doc) error {
+	for _, d := range docs {
+		if d.VendorID == "" {
+			return fmt.Errorf("%w: a document without vendor_id", app.ErrBadQuery)
+		}
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, d := range docs {
+		x.put(d)
+	}
+	return nil
+}
+
+func (x *Index) put(d app.Doc) {
+	old, ok := x.docs[d.VendorID]
+	if ok && old.doc.Version > d.Version {
+		return
+	}
+	if ok {
+		x.file(old, false)
+	}
+	d.Tags = app.NormTags(d.Tags)
+	e := &entry{doc: d, lower: strings.ToLower(d.Name)}
+	x.docs[d.VendorID] = e
+	x.file(e, true)
+}
+
+// file adds (or removes) a findable entry's cell rows.
+func (x *Index) file(e *entry, add bool) {
+	if !e.doc.Active {
+		return
+	}
+	for _, level := range domain.Levels {
+		cell := domain.Cell(level, e.doc.Lat, e.doc.Lng)
+		for i := -1; i < len(e.doc.Tags); i++ {
+			tag := anyTag
+			if i >= 0 {
+				tag = e.doc.Tags[i]
+			}
+			k := cellKey{e.doc.Kind, tag, cell}
+			if add {
+				x.cells[level][k] = append(x.cells[level][k], e)
+				continue
+			}
+			list := x.cells[level][k]
+			if j := slices.Index(list, e); j >= 0 {
+				list[j] = list[len(list)-1]
+				list = list[:len(list)-1]
+			}
+			if len(list) == 0 {
+				delete(x.cells[level], k)
+			} else {
+				x.cells[level][k] = list
+			}
+		}
+	}
+}
+
+type cand struct {
+	e *entry
+	d float64
+}
+
+// Nearest reads the cells covering growing discs around the point (the
+// postgres engine's walk, in memory), until q.Limit candidates lie within
+// the disc read, then orders them by (distance, vendor id).
+func (x *Index) Nearest(_ context.Context, q app.GeoQuery) ([]app.Hit, error) {
+	if err := checkQuery(q); err != nil {
+		return nil, err
+	}
+	kinds := []string{"restaurant", "hotel"}
+	if q.Kind != "" {
+		kinds = []string{q.Kind}
+	}
+	tags := app.NormTags(q.Tags)
+	if len(tags) == 0 {
+		tags = []string{anyTag}
+	}
+	words := strings.Fields(strings.ToLower(q.Text))
+	level := domain.LevelFor(q.RadiusKm)
+	side := domain.CellKm[level]
+	read := map[int64]bool{}
+	pool := map[*entry]float64{}
+	disc := side
+	if q.After != nil {
+		disc = max(disc, q.After.DistanceKm+side)
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for {
+		disc = min(disc, q.RadiusKm)
+		for _, c := range domain.Cover(level, q.Lat, q.Lng, disc) {
+			if read[c] {
+				continue
+			}
+			read[c] = true
+			for _, kind := range kinds {
+				for _, tag := range tags {
+					for _, e := range x.cells[level][cellKey{kind, tag, c}] {
+						if _, seen := pool[e]; seen || (len(words) > 0 && !textMatch(e.lower, words)) {
+							continue
+						}
+						d := domain.DistanceKm(q.Lat, q.Lng, e.doc.Lat, e.doc.Lng)
+						if d <= q.RadiusKm && after(d, e.doc.VendorID, q.After) {
+							pool[e] = d
+						}
+					}
+				}
+			}
+		}
+		ready := 0
+		for _, d := range pool {
+			if d <= disc {
+				ready++
+			}
+		}
+		if ready >= q.Limit || disc >= q.RadiusKm {
+			break
+		}
+		disc *= 2
+	}
+	cands := make([]cand, 0, len(pool))
+	for e, d := range pool {
+		if d <= disc {
+			cands = append(cands, cand{e, d})
+		}
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		return cmp.Or(cmp.Compare(a.d, b.d), strings.Compare(a.e.doc.VendorID, b.e.doc.VendorID))
+	})
+	out := make([]app.Hit, 0, min(len(cands), q.Limit))
+	for _, c := range cands[:min(len(cands), q.Limit)] {
+		tags := c.e.doc.Tags
+		if tags == nil {
+			tags = []string{}
+		}
+		out = append(out, app.Hit{VendorID: c.e.doc.VendorID, Name: c.e.doc.Name, Kind: c.e.doc.Kind, Tags: slices.Clone(tags), DistanceKm: c.d})
+	}
+	return out, nil
+}
+
+func after(d float64, id string, a *app.After) bool {
+	return a == nil || d > a.DistanceKm || (d == a.DistanceKm && id > a.VendorID)
+}
+
+// textMatch reports whether every word is a prefix of a word of the
+// (lower-case) name.
+func textMatch(lower string, words []string) bool {
+	nameWords := strings.Fields(lower)
+	for _, w := range words {
+		if !slices.ContainsFunc(nameWords, func(n string) bool { return strings.HasPrefix(n, w) }) {
+			return false
+		}
+	}
+	return true
+}
+
+func checkQuery(q app.GeoQuery) error {
+	switch {
+	case q.Limit <= 0:
+		return fmt.Errorf("%w: limit %d", app.ErrBadQuery, q.Limit)
+	case !(q.RadiusKm > 0) || math.IsInf(q.RadiusKm, 0):
+		return fmt.Errorf("%w: radius %g", app.ErrBadQuery, q.RadiusKm)
+	case !(q.Lat >= -90 && q.Lat <= 90) || !(q.Lng >= -180 && q.Lng <= 180):
+		return fmt.Errorf("%w: point (%g, %g)", app.ErrBadQuery, q.Lat, q.Lng)
+	}
+	return nil
+}
+
+// Count is how many documents the index holds.
+func (x *Index) Count(context.Context) (int64, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return int64(len(x.docs)), nil
+}
+
+// Reset empties the index.
+func (x *Index) Reset(context.Context) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.reset()
+	return nil
+}
