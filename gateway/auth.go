@@ -17,7 +17,9 @@ type keySource func(ctx context.Context) (user.KeysResponse, error)
 
 // verifier checks access tokens against the user service's public keys. The
 // keys are fetched over NATS on first use and again when a token names an
-// unknown key id (rotation), at most once per refreshEvery.
+// unknown key id (rotation), at most once per refreshEvery: that bounds what
+// tokens with made-up key ids cost the user service, and how long a token of
+// a freshly rotated key can be refused.
 type verifier struct {
 	fetch        keySource
 	refreshEvery time.Duration
@@ -29,7 +31,7 @@ type verifier struct {
 }
 
 func newVerifier(fetch keySource) *verifier {
-	return &verifier{fetch: fetch, refreshEvery: 30 * time.Second}
+	return &verifier{fetch: fetch, refreshEvery: 5 * time.Second}
 }
 
 var errBadToken = errors.New("invalid or expired token")

@@ -3,6 +3,7 @@ package user
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slotmesh/slotmesh/services/internal/platform"
@@ -13,6 +14,7 @@ type Config struct {
 	platform.Config
 	JWTKeyFile     string        // JWT_PRIVATE_KEY_FILE: PKCS#8 PEM Ed25519 key
 	JWTGenerateKey bool          // JWT_GENERATE_KEY=true: create the key file if missing (dev)
+	JWTVerifyKeys  []string      // JWT_VERIFY_KEY_FILES: comma-separated PEM files published for verification only (key rotation)
 	TokenTTL       time.Duration // TOKEN_TTL
 	ArgonMemoryKiB int           // ARGON2_MEMORY_KIB (OWASP minimum 19456)
 	ArgonTime      int           // ARGON2_TIME
@@ -27,6 +29,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Config:         platform.BaseFromEnv(getenv, &errs),
 		JWTKeyFile:     e.Str("JWT_PRIVATE_KEY_FILE", ".slotmesh/jwt_ed25519.pem"),
 		JWTGenerateKey: e.Str("JWT_GENERATE_KEY", "false") == "true",
+		JWTVerifyKeys:  splitList(e.Str("JWT_VERIFY_KEY_FILES", "")),
 		TokenTTL:       e.Duration("TOKEN_TTL", 24*time.Hour, &errs),
 		ArgonMemoryKiB: e.Int("ARGON2_MEMORY_KIB", 19456, &errs),
 		ArgonTime:      e.Int("ARGON2_TIME", 2, &errs),
@@ -55,4 +58,15 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
 	}
 	return errors.Join(errs...)
+}
+
+// splitList splits a comma-separated list, dropping empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ package user
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"log/slog"
 
@@ -37,6 +38,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 	if err != nil {
 		return nil, err
 	}
+	var verify []ed25519.PublicKey
+	for _, f := range cfg.JWTVerifyKeys {
+		k, err := token.LoadPublic(f)
+		if err != nil {
+			return nil, fmt.Errorf("user: JWT_VERIFY_KEY_FILES: %w", err)
+		}
+		verify = append(verify, k)
+	}
 	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
 		Service: wire.Service,
 		Schema:  postgres.Schema,
@@ -50,7 +59,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 		Repo:   postgres.New(deps.Pool),
 		Cache:  redis.New(deps.Cache, log),
 		Hasher: argon.New(argon.Params{MemoryKiB: uint32(cfg.ArgonMemoryKiB), Time: uint32(cfg.ArgonTime), Threads: 1}),
-		Tokens: token.New(key, cfg.TokenTTL),
+		Tokens: token.New(key, cfg.TokenTTL, verify...),
 		Relay:  deps.Relay,
 		NewID:  func() string { return uuid.Must(uuid.NewV7()).String() },
 	}

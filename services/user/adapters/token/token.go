@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -25,15 +26,24 @@ const Issuer = "slotmesh"
 
 // Signer implements app.Tokens.
 type Signer struct {
-	key ed25519.PrivateKey
-	kid string
-	ttl time.Duration
+	key    ed25519.PrivateKey
+	kid    string
+	ttl    time.Duration
+	verify []ed25519.PublicKey // published too: the previous key, the next one
 }
 
-// New returns a signer with key, issuing tokens valid for ttl.
-func New(key ed25519.PrivateKey, ttl time.Duration) *Signer {
-	sum := sha256.Sum256(key.Public().(ed25519.PublicKey))
-	return &Signer{key: key, kid: hex.EncodeToString(sum[:8]), ttl: ttl}
+// New returns a signer with key, issuing tokens valid for ttl. verify are
+// further public keys it publishes for verification but never signs with:
+// during a rotation the previous key (until the tokens it signed expire) and
+// the next one (so every verifier knows it before any token carries it).
+func New(key ed25519.PrivateKey, ttl time.Duration, verify ...ed25519.PublicKey) *Signer {
+	return &Signer{key: key, kid: KeyID(key.Public().(ed25519.PublicKey)), ttl: ttl, verify: verify}
+}
+
+// KeyID is the kid of a public key: the first 8 bytes of its SHA-256, in hex.
+func KeyID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return hex.EncodeToString(sum[:8])
 }
 
 // Issue signs a token for userID.
@@ -55,9 +65,47 @@ func (s *Signer) Issue(userID string, now time.Time) (string, time.Time, error) 
 	return signed, exp, nil
 }
 
-// PublicKeys returns the verification key.
+// PublicKeys returns the verification keys: the signing key's first.
 func (s *Signer) PublicKeys() (string, []app.PublicKey) {
-	return Issuer, []app.PublicKey{{KID: s.kid, Alg: "EdDSA", Key: []byte(s.key.Public().(ed25519.PublicKey))}}
+	keys := []app.PublicKey{{KID: s.kid, Alg: "EdDSA", Key: []byte(s.key.Public().(ed25519.PublicKey))}}
+	for _, k := range s.verify {
+		kid := KeyID(k)
+		if slices.ContainsFunc(keys, func(p app.PublicKey) bool { return p.KID == kid }) {
+			continue
+		}
+		keys = append(keys, app.PublicKey{KID: kid, Alg: "EdDSA", Key: []byte(k)})
+	}
+	return Issuer, keys
+}
+
+// LoadPublic reads an Ed25519 public key from a PEM file: a PKIX "PUBLIC
+// KEY", or a PKCS#8 "PRIVATE KEY" whose public half is taken (so the old
+// key file itself may be kept as the previous key).
+func LoadPublic(path string) (ed25519.PublicKey, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("token: read public key: %w", err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("token: %s: no PEM block", path)
+	}
+	if block.Type == "PRIVATE KEY" {
+		k, err := ParsePEM(data)
+		if err != nil {
+			return nil, fmt.Errorf("token: %s: %w", path, err)
+		}
+		return k.Public().(ed25519.PublicKey), nil
+	}
+	k, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("token: %s: parse public key: %w", path, err)
+	}
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("token: %s: key is %T, want Ed25519", path, k)
+	}
+	return pub, nil
 }
 
 // ParsePEM reads a PKCS#8 PEM Ed25519 private key.
