@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"fmt"
+	"sync"
 	"time"
 	_ "time/tzdata" // zones must resolve on minimal images
 
@@ -36,12 +37,22 @@ type Schedule struct {
 
 // Location is the vendor's time zone.
 func (v Schedule) Location() (*time.Location, error) {
+	if loc, ok := zones.Load(v.Timezone); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(v.Timezone)
 	if err != nil {
 		return nil, fmt.Errorf("vendor %s: time zone %q: %w", v.ID, v.Timezone, err)
 	}
+	zones.Store(v.Timezone, loc)
 	return loc, nil
 }
+
+// zones caches loaded time zones by name: time.LoadLocation reads and parses
+// the zone file on every call (microseconds each), and availability asks for
+// a vendor's zone several times per candidate. A *time.Location is immutable
+// and safe for concurrent use; the process sees one tz database.
+var zones sync.Map
 
 // FromVendor reads the schedule of the vendor service's vendor: weekday
 // names, "HH:MM" clocks, overnight closings.
