@@ -137,6 +137,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 		DefaultStatus: http.StatusNoContent,
 		Errors:        []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}}, s.handleDeleteWebhook)
 
+	// Web console (gateway/console, docs/console.md): pages at / and
+	// /console/, and the live stream of a vendor's bookings they follow.
+	s.registerStream()
+	s.registerConsole(mux)
+
 	// Anything else is a 404 in the API's error body.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apperr.E(apperr.NotFound, "no route for %s %s", r.Method, r.URL.Path))
