@@ -33,6 +33,11 @@ usage:
                              -from-beginning to replay what it holds)
   slotmesh search reindex    rebuild the search index from the vendor and booking services
                              (-reset to empty it first: a new engine or a corrupted index)
+  slotmesh seed              write the demo/benchmark catalogue: 500,000 vendors in 50 cities,
+                             ~10M units (-scale 0.001 for a small one; -gateway URL to go
+                             through HTTP); run it again to continue an interrupted seed
+  slotmesh load              open-loop load against the gateway (-rate, -duration, -mix,
+                             -gateway, -report DIR): HDR latencies, errors, JSON + Markdown
 
 Configuration is by environment: NATS_URL, PG_URL, REDIS_URL, REDIS_PREFIX, HTTP_ADDR,
 LOG_LEVEL, LOG_FORMAT, JWT_PRIVATE_KEY_FILE, ... (see README.md). dev also reads
@@ -61,6 +66,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = watch(ctx, args[1:], getenv, stdout)
 	case "search":
 		err = searchCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "seed":
+		err = seedCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "load":
+		err = loadCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintf(stdout, usage, mesh.Services)
 		return 0
