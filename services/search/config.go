@@ -18,6 +18,11 @@ const (
 	EnginePostgres = "postgres" // "" or "postgres": the cells index in the schema "search" (default)
 	EngineElastic  = "elastic"  // elastic+https://host:9200/<index> (SEARCH_API_KEY), adapters/elastic
 	EngineMeili    = "meili"    // meili+https://host:7700/<index> (SEARCH_API_KEY), adapters/meili
+	// EngineMemory is the postgres read model with each replica's own
+	// in-memory index and calendars in front (adapters/memory,
+	// postgres.Replica): filled from the read model on start, kept current
+	// by the replica's writes and a poll of the others' (SEARCH_FOLLOW_EVERY).
+	EngineMemory = "memory"
 )
 
 // Config of the search service.
@@ -29,6 +34,9 @@ type Config struct {
 	QueryTTL  time.Duration // SEARCH_CACHE_TTL: lifetime of a cached result, at most 1 s (the freshness bound)
 	Instances int           // SERVICE_INSTANCES: micro instances (concurrent handlers) per process
 	Consumers int           // SEARCH_CONSUMERS: consumer-group members in this process (parallel partitions)
+	// FollowEvery (SEARCH_FOLLOW_EVERY) is how often a memory-engine replica
+	// looks for vendors other replicas wrote.
+	FollowEvery time.Duration
 }
 
 // ConfigFromEnv reads the configuration; parse problems come back with Validate's.
@@ -36,13 +44,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var errs []error
 	e := platform.Env(getenv)
 	c := Config{
-		Config:    platform.BaseFromEnv(getenv, &errs),
-		Kafka:     kafka.FromEnv(getenv, &errs),
-		SearchURL: e.Str("SEARCH_URL", ""),
-		APIKey:    e.Str("SEARCH_API_KEY", ""),
-		QueryTTL:  e.Duration("SEARCH_CACHE_TTL", redis.DefaultTTL, &errs),
-		Instances: e.Int("SERVICE_INSTANCES", 4, &errs),
-		Consumers: e.Int("SEARCH_CONSUMERS", 2, &errs),
+		Config:      platform.BaseFromEnv(getenv, &errs),
+		Kafka:       kafka.FromEnv(getenv, &errs),
+		SearchURL:   e.Str("SEARCH_URL", ""),
+		APIKey:      e.Str("SEARCH_API_KEY", ""),
+		QueryTTL:    e.Duration("SEARCH_CACHE_TTL", redis.DefaultTTL, &errs),
+		Instances:   e.Int("SERVICE_INSTANCES", 4, &errs),
+		Consumers:   e.Int("SEARCH_CONSUMERS", 2, &errs),
+		FollowEvery: e.Duration("SEARCH_FOLLOW_EVERY", 500*time.Millisecond, &errs),
 	}
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
@@ -52,6 +61,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 func (c Config) Engine() string {
 	if c.SearchURL == "" || c.SearchURL == EnginePostgres {
 		return EnginePostgres
+	}
+	if c.SearchURL == EngineMemory {
+		return EngineMemory
 	}
 	scheme, _, ok := strings.Cut(c.SearchURL, "://")
 	if !ok {
@@ -70,16 +82,19 @@ func (c Config) Engine() string {
 func (c Config) Validate() error {
 	errs := []error{c.Config.Validate(), c.Kafka.Validate()}
 	switch c.Engine() {
-	case EnginePostgres:
+	case EnginePostgres, EngineMemory:
 	case EngineElastic, EngineMeili:
 	default:
-		errs = append(errs, fmt.Errorf("SEARCH_URL: %q is neither postgres nor an elastic+http(s):// or meili+http(s):// URL", redact(c.SearchURL)))
+		errs = append(errs, fmt.Errorf("SEARCH_URL: %q is neither postgres, memory, nor an elastic+http(s):// or meili+http(s):// URL", redact(c.SearchURL)))
 	}
 	if c.QueryTTL <= 0 || c.QueryTTL > redis.MaxTTL {
 		errs = append(errs, fmt.Errorf("SEARCH_CACHE_TTL: %s not in (0, %s]: a cached result must not outlive the freshness bound", c.QueryTTL, redis.MaxTTL))
 	}
 	if c.Instances < 1 || c.Instances > 256 {
 		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
+	}
+	if c.FollowEvery < 10*time.Millisecond || c.FollowEvery > time.Second {
+		errs = append(errs, fmt.Errorf("SEARCH_FOLLOW_EVERY: %s not in [10ms, 1s]: another replica's vendor must be findable here within the 2 s bound", c.FollowEvery))
 	}
 	if c.Consumers < 1 || c.Consumers > 64 {
 		errs = append(errs, fmt.Errorf("SEARCH_CONSUMERS: %d not in 1..64", c.Consumers))

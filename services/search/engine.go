@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/slotmesh/slotmesh/services/search/adapters/elastic"
 	"github.com/slotmesh/slotmesh/services/search/adapters/meili"
+	"github.com/slotmesh/slotmesh/services/search/adapters/memory"
 	"github.com/slotmesh/slotmesh/services/search/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/search/app"
 )
@@ -19,6 +20,11 @@ func OpenIndex(ctx context.Context, cfg Config, pool *pgxpool.Pool) (app.Index, 
 	switch cfg.Engine() {
 	case EnginePostgres:
 		return postgres.NewIndex(pool), nil
+	case EngineMemory:
+		// Each replica's own (service.go fills it with postgres.Replica);
+		// here a process-local one: a tool writing through it (reindex)
+		// fills the read model, which the running replicas follow.
+		return memory.New(), nil
 	case EngineElastic:
 		x, err := elastic.Open(ctx, cfg.SearchURL, cfg.APIKey, "")
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	wire "github.com/slotmesh/slotmesh/contracts/search"
@@ -67,13 +68,26 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err e
 		}
 	}()
 	store := postgres.NewStore(deps.Pool)
-	index, err := OpenIndex(ctx, cfg, deps.Pool)
-	if err != nil {
+	var (
+		index   app.Index
+		model   app.Store = store
+		replica *postgres.Replica
+	)
+	if cfg.Engine() == EngineMemory {
+		replica = postgres.NewReplica(deps.Pool)
+		t0 := time.Now()
+		n, err := replica.Warm(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		log.Info("search replica warmed from the read model", "vendors", n, "elapsed", time.Since(t0).Round(time.Millisecond))
+		index, model = replica.Index, replica
+	} else if index, err = OpenIndex(ctx, cfg, deps.Pool); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	a := &app.App{
 		Index: index,
-		Store: store,
+		Store: model,
 		Cache: redis.New(deps.Redis, cfg.RedisPrefix, cfg.QueryTTL),
 	}
 	s.svcs, err = platform.AddServices(deps.NC, platform.ServiceSpec{
@@ -95,7 +109,14 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err e
 	s.stopBG, s.bgDone = cancel, make(chan struct{})
 	go func() {
 		defer close(s.bgDone)
+		if replica == nil {
+			prune(bg, store, log)
+			return
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { replica.Follow(bg, cfg.FollowEvery, log) })
 		prune(bg, store, log)
+		wg.Wait()
 	}()
 	log.Info("search service started", "engine", cfg.Engine(), "topics", Topics(), "cache_ttl", cfg.QueryTTL)
 	return s, nil

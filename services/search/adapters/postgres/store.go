@@ -79,8 +79,10 @@ func (s *Store) ApplyUnits(ctx context.Context, vendorID string, version int64, 
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `UPDATE vendors SET active_units = $2, version = $3, updated_at = now()
-			WHERE vendor_id = $1 AND version < $3`, vendorID, activeUnits, version)
+		// updated_at moves even when the version does not: replicas of
+		// the memory engine follow it to re-read the units.
+		_, err := tx.Exec(ctx, `UPDATE vendors SET active_units = CASE WHEN version < $3 THEN $2 ELSE active_units END,
+			version = greatest(version, $3), updated_at = now() WHERE vendor_id = $1`, vendorID, activeUnits, version)
 		return err
 	})
 	if err != nil {

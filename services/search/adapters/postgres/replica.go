@@ -1,0 +1,288 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/slotmesh/slotmesh/services/internal/schedule"
+	"github.com/slotmesh/slotmesh/services/search/adapters/memory"
+	"github.com/slotmesh/slotmesh/services/search/app"
+	"github.com/slotmesh/slotmesh/services/search/domain"
+)
+
+// Replica is the read model with the search replica's memory in front of
+// it (the "memory" engine, ADR 0013): every vendor's index document
+// (memory.Index), calendar and active units live in memory, rebuilt from
+// the read model by Warm and kept current by this replica's own writes
+// (ApplyVendor, ApplyUnits re-read what they stored) and by Follow (what
+// other replicas stored). Holds — the part that changes by the second and
+// carries the freshness bound — are always read from Postgres, one query
+// per batch of candidates. Index is the app.Index to use with it.
+type Replica struct {
+	*Store
+	Index *memory.Index
+
+	mu    sync.RWMutex
+	facts map[string]*vendorFacts
+	hours map[string][]schedule.Interval // interned opening hours
+}
+
+type vendorFacts struct {
+	version  int64
+	updated  time.Time // the row's updated_at when read (zero: warmed)
+	schedule schedule.Schedule
+	units    []domain.Unit // active ones only: an inactive unit never seats anyone
+}
+
+var _ app.Store = (*Replica)(nil)
+
+// NewReplica returns an empty replica of the read model on pool; Warm fills it.
+func NewReplica(pool *pgxpool.Pool) *Replica {
+	return &Replica{Store: NewStore(pool), Index: memory.New(), facts: map[string]*vendorFacts{}, hours: map[string][]schedule.Interval{}}
+}
+
+// Warm reads every vendor and its active units from the read model into
+// memory (a replica starting, or after a bulk Load); it returns the number
+// of vendors.
+func (r *Replica) Warm(ctx context.Context) (int, error) {
+	n := 0
+	docs := make([]app.Doc, 0, 4096)
+	rows, err := r.pool.Query(ctx, `SELECT `+vendorCols+` FROM vendors`)
+	if err != nil {
+		return 0, fmt.Errorf("search replica: warm: %w", err)
+	}
+	for rows.Next() {
+		v, err := scanVendor(rows)
+		if err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("search replica: warm: %w", err)
+		}
+		r.putVendor(v, time.Time{}, nil, false)
+		if docs = append(docs, app.DocOf(v)); len(docs) == cap(docs) {
+			_ = r.Index.Upsert(ctx, docs)
+			docs = docs[:0]
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("search replica: warm: %w", err)
+	}
+	_ = r.Index.Upsert(ctx, docs)
+	rows, err = r.pool.Query(ctx, `SELECT vendor_id, unit_id, capacity FROM units WHERE active`)
+	if err != nil {
+		return 0, fmt.Errorf("search replica: warm units: %w", err)
+	}
+	var vid, uid string
+	var capacity int
+	r.mu.Lock()
+	_, err = pgx.ForEachRow(rows, []any{&vid, &uid, &capacity}, func() error {
+		if f, ok := r.facts[vid]; ok {
+			f.units = append(f.units, domain.Unit{ID: uid, Capacity: capacity, Active: true})
+		}
+		return nil
+	})
+	r.mu.Unlock()
+	if err != nil {
+		return 0, fmt.Errorf("search replica: warm units: %w", err)
+	}
+	return n, nil
+}
+
+// putVendor stores a vendor's facts unless a newer version is held; with
+// units (withUnits) it replaces them too.
+func (r *Replica) putVendor(v domain.Vendor, updated time.Time, units []domain.Unit, withUnits bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old, ok := r.facts[v.ID]
+	if ok && old.version > v.Version {
+		return
+	}
+	sc := v.Schedule
+	key := fmt.Sprint(sc.Hours)
+	if h, ok := r.hours[key]; ok {
+		sc.Hours = h
+	} else {
+		r.hours[key] = sc.Hours
+	}
+	f := &vendorFacts{version: v.Version, updated: updated, schedule: sc}
+	switch {
+	case withUnits:
+		for _, u := range units {
+			if u.Active {
+				f.units = append(f.units, u)
+			}
+		}
+	case ok:
+		f.units = old.units
+	}
+	r.facts[v.ID] = f
+}
+
+// reload reads one vendor and its units again and stores them in memory
+// (index document included); it returns the stored vendor.
+func (r *Replica) reload(ctx context.Context, id string) (domain.Vendor, bool, error) {
+	var updated time.Time
+	if err := r.pool.QueryRow(ctx, `SELECT updated_at FROM vendors WHERE vendor_id = $1`, id).Scan(&updated); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.Vendor{}, false, nil
+		}
+		return domain.Vendor{}, false, fmt.Errorf("search replica: vendor %s: %w", id, err)
+	}
+	v, ok, err := r.vendor(ctx, id)
+	if err != nil || !ok {
+		return v, ok, err
+	}
+	rows, err := r.pool.Query(ctx, `SELECT unit_id, capacity, active FROM units WHERE vendor_id = $1`, id)
+	if err != nil {
+		return v, false, fmt.Errorf("search replica: units of %s: %w", id, err)
+	}
+	units, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Unit, error) {
+		var u domain.Unit
+		err := row.Scan(&u.ID, &u.Capacity, &u.Active)
+		return u, err
+	})
+	if err != nil {
+		return v, false, fmt.Errorf("search replica: units of %s: %w", id, err)
+	}
+	r.putVendor(v, updated, units, true)
+	return v, true, r.Index.Upsert(ctx, []app.Doc{app.DocOf(v)})
+}
+
+// ApplyVendor stores v in the read model, then the stored vendor in memory.
+func (r *Replica) ApplyVendor(ctx context.Context, v domain.Vendor) (domain.Vendor, error) {
+	if _, err := r.Store.ApplyVendor(ctx, v); err != nil {
+		return domain.Vendor{}, err
+	}
+	stored, ok, err := r.reload(ctx, v.ID)
+	if err == nil && !ok {
+		err = fmt.Errorf("search replica: vendor %s vanished", v.ID)
+	}
+	return stored, err
+}
+
+// ApplyUnits stores the units in the read model, then the vendor and its
+// units in memory.
+func (r *Replica) ApplyUnits(ctx context.Context, vendorID string, version int64, units []domain.Unit, activeUnits int) (domain.Vendor, bool, error) {
+	if _, known, err := r.Store.ApplyUnits(ctx, vendorID, version, units, activeUnits); err != nil || !known {
+		return domain.Vendor{}, known, err
+	}
+	return r.reload(ctx, vendorID)
+}
+
+// Facts takes calendars and fitting units from memory and reads the holds
+// on them overlapping span from Postgres, in one query.
+func (r *Replica) Facts(ctx context.Context, ids []string, party int, span schedule.Range) (map[string]domain.Facts, error) {
+	out := make(map[string]domain.Facts, len(ids))
+	fitting := make([]string, 0, len(ids))
+	r.mu.RLock()
+	for _, id := range ids {
+		f, ok := r.facts[id]
+		if !ok {
+			continue
+		}
+		var units []domain.Unit
+		for _, u := range f.units {
+			if u.Capacity >= party {
+				units = append(units, u)
+			}
+		}
+		out[id] = domain.Facts{Schedule: f.schedule, Units: units}
+		if len(units) > 0 {
+			fitting = append(fitting, id)
+		}
+	}
+	r.mu.RUnlock()
+	if len(fitting) == 0 {
+		return out, nil
+	}
+	rows, err := r.pool.Query(ctx, `SELECT vendor_id, unit_id, lower(during), upper(during) FROM holds
+		WHERE vendor_id = ANY($1) AND upper(during) > $2 AND lower(during) < $3`, fitting, span.Start, span.End)
+	if err != nil {
+		return nil, fmt.Errorf("search replica: holds: %w", err)
+	}
+	var vid, uid string
+	var from, to time.Time
+	_, err = pgx.ForEachRow(rows, []any{&vid, &uid, &from, &to}, func() error {
+		if f, ok := out[vid]; ok {
+			f.Holds = append(f.Holds, domain.Hold{UnitID: uid, During: schedule.Range{Start: from, End: to}})
+			out[vid] = f
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search replica: holds: %w", err)
+	}
+	return out, nil
+}
+
+// FollowOverlap is how far back each Follow poll looks before the last
+// one: a vendor write committed later than its updated_at by less than
+// this (a transaction's length) is still seen.
+const FollowOverlap = 10 * time.Second
+
+// Follow keeps the replica current with vendor writes of other replicas:
+// every interval it reads the vendors updated since its last poll (less
+// FollowOverlap) and reloads those newer than its copy. It returns when
+// ctx ends.
+func (r *Replica) Follow(ctx context.Context, every time.Duration, log *slog.Logger) {
+	var since time.Time
+	if err := r.pool.QueryRow(ctx, `SELECT now()`).Scan(&since); err != nil && ctx.Err() == nil {
+		log.Warn("search replica: follow", "error", err)
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		next, err := r.poll(ctx, since.Add(-FollowOverlap))
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("search replica: follow", "error", err)
+			}
+			continue
+		}
+		since = next
+	}
+}
+
+func (r *Replica) poll(ctx context.Context, since time.Time) (time.Time, error) {
+	var now time.Time
+	if err := r.pool.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		return since, err
+	}
+	rows, err := r.pool.Query(ctx, `SELECT vendor_id, version, updated_at FROM vendors WHERE updated_at >= $1`, since)
+	if err != nil {
+		return since, err
+	}
+	var id string
+	var version int64
+	var updated time.Time
+	var stale []string
+	_, err = pgx.ForEachRow(rows, []any{&id, &version, &updated}, func() error {
+		r.mu.RLock()
+		f, ok := r.facts[id]
+		r.mu.RUnlock()
+		if !ok || f.version < version || (f.version == version && f.updated.Before(updated)) {
+			stale = append(stale, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return since, err
+	}
+	for _, id := range stale {
+		if _, _, err := r.reload(ctx, id); err != nil {
+			return since, err
+		}
+	}
+	return now, nil
+}
