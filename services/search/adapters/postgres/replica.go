@@ -35,7 +35,7 @@ type Replica struct {
 
 type vendorFacts struct {
 	version  int64
-	updated  time.Time // the row's updated_at when read (zero: warmed)
+	updated  time.Time // the row's updated_at when read
 	schedule schedule.Schedule
 	units    []domain.Unit // active ones only: an inactive unit never seats anyone
 }
@@ -53,17 +53,18 @@ func NewReplica(pool *pgxpool.Pool) *Replica {
 func (r *Replica) Warm(ctx context.Context) (int, error) {
 	n := 0
 	docs := make([]app.Doc, 0, 4096)
-	rows, err := r.pool.Query(ctx, `SELECT `+vendorCols+` FROM vendors`)
+	rows, err := r.pool.Query(ctx, `SELECT updated_at, `+vendorCols+` FROM vendors`)
 	if err != nil {
 		return 0, fmt.Errorf("search replica: warm: %w", err)
 	}
+	var updated time.Time
 	for rows.Next() {
-		v, err := scanVendor(rows)
+		v, err := scanVendorAfter(rows, &updated)
 		if err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("search replica: warm: %w", err)
 		}
-		r.putVendor(v, time.Time{}, nil, false)
+		r.putVendor(v, updated, nil, false)
 		if docs = append(docs, app.DocOf(v)); len(docs) == cap(docs) {
 			_ = r.Index.Upsert(ctx, docs)
 			docs = docs[:0]

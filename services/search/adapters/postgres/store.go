@@ -103,12 +103,15 @@ func (s *Store) vendor(ctx context.Context, id string) (domain.Vendor, bool, err
 	return vs[0], true, nil
 }
 
-func scanVendor(r pgx.CollectableRow) (domain.Vendor, error) {
+func scanVendor(r pgx.CollectableRow) (domain.Vendor, error) { return scanVendorAfter(r) }
+
+// scanVendorAfter scans a row of first's columns, then vendorCols.
+func scanVendorAfter(r pgx.CollectableRow, first ...any) (domain.Vendor, error) {
 	var v domain.Vendor
 	var hours []byte
 	sc := &v.Schedule
-	err := r.Scan(&v.ID, &v.Version, &v.Kind, &v.Name, &v.Tags, &v.Lat, &v.Lng, &v.Active, &v.ActiveUnits,
-		&sc.Timezone, &hours, &sc.SlotMinutes, &sc.StayMinutes, &sc.CheckIn, &sc.CheckOut)
+	err := r.Scan(append(first, &v.ID, &v.Version, &v.Kind, &v.Name, &v.Tags, &v.Lat, &v.Lng, &v.Active, &v.ActiveUnits,
+		&sc.Timezone, &hours, &sc.SlotMinutes, &sc.StayMinutes, &sc.CheckIn, &sc.CheckOut)...)
 	if err != nil {
 		return v, err
 	}
