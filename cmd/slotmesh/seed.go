@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -63,30 +64,41 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stdout, "seed: warning: %d catalogue vendors exist more than once (a run killed mid-write); the first of each is used\n", dups)
 	}
 
-	bar := progressbar.NewOptions64(int64(plan.Vendors),
-		progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetDescription("vendors"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("vendors"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }),
-	)
+	// The bar covers this run's share, so that its rate and ETA are this
+	// run's (a resumed run starts at 0 of what is left).
+	var bar *progressbar.ProgressBar
+	var barMu sync.Mutex // Progress is called by every worker
 	var lastDesc time.Time
 	st, err := seed.Run(ctx, seed.Options{Plan: plan, Target: target, Existing: existing, Workers: *workers,
-		Progress: func(v, u int64) {
-			if time.Since(lastDesc) > 200*time.Millisecond {
-				lastDesc = time.Now()
-				bar.Describe(fmt.Sprintf("vendors (%d units)", u))
+		Progress: func(done, todo, units int64) {
+			barMu.Lock()
+			defer barMu.Unlock()
+			if todo == 0 {
+				return
 			}
-			_ = bar.Set64(v)
+			if bar == nil {
+				bar = progressbar.NewOptions64(todo,
+					progressbar.OptionSetWriter(stderr),
+					progressbar.OptionSetDescription(fmt.Sprintf("vendors (%d units)", units)),
+					progressbar.OptionShowCount(),
+					progressbar.OptionShowIts(),
+					progressbar.OptionSetItsString("vendors"),
+					progressbar.OptionSetPredictTime(true),
+					progressbar.OptionSetElapsedTime(true),
+					progressbar.OptionSetWidth(30),
+					progressbar.OptionThrottle(200*time.Millisecond),
+					progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }),
+				)
+			}
+			if time.Since(lastDesc) > 500*time.Millisecond {
+				lastDesc = time.Now()
+				bar.Describe(fmt.Sprintf("vendors (%d units)", units))
+			}
+			_ = bar.Set64(done)
 		}})
-	if err == nil {
+	if bar != nil && err == nil {
 		_ = bar.Finish()
-	} else {
+	} else if bar != nil {
 		fmt.Fprintln(stderr)
 	}
 	secs := st.Elapsed.Seconds()

@@ -162,19 +162,27 @@ func (g *Generator) Prepare(ctx context.Context) error {
 
 	deadline := time.Now().Add(g.cfg.DiscoverTimeout)
 	for {
+		// Five searches around each place, 8 at a time.
+		var dwg sync.WaitGroup
 		for p := range g.cfg.Places {
 			for k := range 5 {
-				lat, lng := g.near(p, float64(k))
-				q := url.Values{"lat": {ff(lat)}, "lng": {ff(lng)}, "radius_km": {"20"}, "limit": {"100"}}
-				var out searchOut
-				if st, _, err := g.call(ctx, "", http.MethodGet, "/v1/search?"+q.Encode(), nil, nil, &out); err != nil || st != 200 {
-					if ctx.Err() != nil {
-						return ctx.Err()
+				dwg.Add(1)
+				sem <- struct{}{}
+				go func() {
+					defer dwg.Done()
+					defer func() { <-sem }()
+					lat, lng := g.near(p, float64(k))
+					q := url.Values{"lat": {ff(lat)}, "lng": {ff(lng)}, "radius_km": {"20"}, "limit": {"100"}}
+					var out searchOut
+					if st, _, err := g.call(ctx, "", http.MethodGet, "/v1/search?"+q.Encode(), nil, nil, &out); err == nil && st == 200 {
+						g.learn(p, out)
 					}
-					continue
-				}
-				g.learn(p, out)
+				}()
 			}
+		}
+		dwg.Wait()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		if len(g.vendors) > 0 {
 			break

@@ -36,9 +36,10 @@ type Options struct {
 	// their end (within CallTimeout), so an interrupted run leaves no vendor
 	// whose creation it did not see.
 	CallTimeout time.Duration
-	// Progress, when set, is called after every vendor with the totals done
-	// so far (existing ones included).
-	Progress func(vendors, units int64)
+	// Progress, when set, is called once before the first write and after
+	// every vendor, with the vendors this run has to write (todo), those it
+	// wrote so far, and the catalogue's units that exist so far.
+	Progress func(done, todo, units int64)
 }
 
 // Stats of a run.
@@ -86,8 +87,9 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 			return st, fmt.Errorf("vendor %s (catalogue #%d) has %d units, the catalogue says %d: not touching it", e.ID, i, e.Units, want)
 		}
 	}
+	var thisRun atomic.Int64
 	if o.Progress != nil {
-		o.Progress(doneV.Load(), doneU.Load())
+		o.Progress(0, int64(len(todo)), doneU.Load())
 	}
 
 	jobs := make(chan int)
@@ -144,9 +146,11 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 					completed.Add(1)
 				}
 				writtenUnits.Add(int64(len(spec.Units)))
-				v, u := doneV.Add(1), doneU.Add(int64(len(spec.Units)))
+				doneV.Add(1)
+				u := doneU.Add(int64(len(spec.Units)))
+				n := thisRun.Add(1)
 				if o.Progress != nil {
-					o.Progress(v, u)
+					o.Progress(n, int64(len(todo)), u)
 				}
 			}
 		}()
