@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,6 +89,12 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if ct := r.Header.Get("Content-Type"); ct == "" || strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 			r.Header.Set("Content-Type", "application/json")
 		}
+		if !canonicalPath(r.URL.Path) {
+			// ServeMux would answer a 307 with an HTML body; the API speaks
+			// JSON and its paths never have empty, "." or ".." segments.
+			writeError(w, apperr.E(apperr.NotFound, "no route for %s %q: not a canonical path", r.Method, r.URL.Path))
+			return
+		}
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -111,6 +118,19 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// canonicalPath is ServeMux's test: the path as path.Clean leaves it,
+// a trailing slash kept.
+func canonicalPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if p[len(p)-1] == '/' && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 type ctxKey int
