@@ -1,6 +1,7 @@
 package mesh_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -11,14 +12,18 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/schollz/progressbar/v3"
 	pg "github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/services/internal/schedule"
@@ -105,12 +110,65 @@ func BenchmarkSearchThroughGateway(b *testing.B) {
 	b.ReportMetric(built.Seconds(), "build_s")
 
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 2048, MaxIdleConnsPerHost: 2048, IdleConnTimeout: time.Minute}}
+	idle, pgIdle := 0.0, 0.0 // CPU of the idle mesh, ns a second (measured after the warm-up)
 	run := func(rate int, d time.Duration, seed uint64) searchLoad {
-		return openLoop(client, rate, d, func(i int) string { return sys.URL + "/v1/search?" + w.query(seed, i) })
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		cpu0, pg0, t0 := processCPU(), postgresCPU(ctx, pool), time.Now()
+		r := openLoop(client, rate, d, func(i int) string { return sys.URL + "/v1/search?" + w.query(seed, i) })
+		runtime.ReadMemStats(&m1)
+		if n := float64(len(r.lat) + r.errors); n > 0 {
+			secs := time.Since(t0).Seconds()
+			r.allocKB = float64(m1.TotalAlloc-m0.TotalAlloc) / 1024 / n
+			r.gcs = m1.NumGC - m0.NumGC
+			r.cpuMs = max(0, float64(processCPU()-cpu0)-idle*secs) / 1e6 / n
+			r.pgCPUMs = max(0, float64(postgresCPU(ctx, pool)-pg0)-pgIdle*secs) / 1e6 / n
+		}
+		return r
 	}
 	warm := run(cfg.rates[0], cfg.warmup, 99)
 	fmt.Printf("search bench: warm-up %d requests at %d/s, p50 %.1f ms, %d errors\n", warm.sent, cfg.rates[0], warm.p(0.5), warm.errors)
+	if warm.broken != "" || len(warm.lat) == 0 {
+		b.Fatalf("search bench: the setup is broken: warm-up at %d/s: %d of %d requests failed, e.g. %s", cfg.rates[0], warm.errors, warm.sent, cmp.Or(warm.broken, warm.firstError))
+	}
 
+	// The CPU the mesh burns with no request (pollers, tickers, Kafka
+	// heartbeats) is taken out of each rate's CPU per request.
+	time.Sleep(500 * time.Millisecond) // the warm-up's last answers and garbage
+	cpu0, pg0 := processCPU(), postgresCPU(ctx, pool)
+	time.Sleep(2 * time.Second)
+	idle, pgIdle = float64(processCPU()-cpu0)/2, float64(postgresCPU(ctx, pool)-pg0)/2 // ns a second
+	fmt.Printf("search bench: idle mesh CPU %.1f ms/s, its Postgres %.1f ms/s\n", idle/1e6, pgIdle/1e6)
+	// SEARCH_BENCH_CPUPROFILE: a CPU profile of the rate runs only.
+	if path := os.Getenv("SEARCH_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		}()
+	}
+	// SEARCH_BENCH_MEMPROFILE: the allocations of the rate runs only
+	// (go tool pprof -sample_index alloc_space -base <path>.before <path>).
+	if path := os.Getenv("SEARCH_BENCH_MEMPROFILE"); path != "" {
+		write := func(p string) {
+			f, err := os.Create(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		write(path + ".before")
+		defer write(path)
+	}
 	results := map[int]searchLoad{}
 	for _, rate := range cfg.rates {
 		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) {
@@ -118,8 +176,10 @@ func BenchmarkSearchThroughGateway(b *testing.B) {
 			if !ok {
 				r = run(rate, cfg.duration, uint64(rate))
 				results[rate] = r
-				if r.errors > 0 {
-					b.Errorf("%d of %d requests failed, e.g. %s", r.errors, r.sent, r.firstError)
+				// Overload (a 503/504 or a client timeout) is a result, not
+				// a failure; any other error means the setup is broken.
+				if r.broken != "" {
+					b.Errorf("%d of %d requests failed, one not from overload: %s", r.errors, r.sent, r.broken)
 				}
 			}
 			b.ReportMetric(r.p(0.50), "p50_ms")
@@ -128,13 +188,20 @@ func BenchmarkSearchThroughGateway(b *testing.B) {
 			b.ReportMetric(r.achieved, "req/s")
 			b.ReportMetric(float64(r.errors), "errors")
 			b.ReportMetric(r.items, "items/req")
+			b.ReportMetric(r.cpuMs, "cpu_ms/req")
+			b.ReportMetric(r.allocKB, "alloc_KiB/req")
+			b.ReportMetric(r.pgCPUMs, "pg_cpu_ms/req")
 		})
 	}
 	fmt.Printf("\nsearch through the gateway, %d vendors, %s per rate, open loop (latency from the scheduled start)\n", cfg.vendors, cfg.duration)
-	fmt.Printf("%8s %10s %8s %8s %8s %8s %7s %10s\n", "rate/s", "achieved/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "items/req")
+	fmt.Printf("(cpu ms/req: this process's CPU — load generator, gateway, NATS, every service — per request sent, less the idle mesh's; pg: the same for this database's Postgres backends)\n")
+	fmt.Printf("%8s %10s %8s %8s %8s %8s %7s %10s %11s %10s %10s %4s\n", "rate/s", "achieved/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "items/req", "cpu ms/req", "pg ms/req", "KiB/req", "GCs")
 	for _, rate := range cfg.rates {
 		r := results[rate]
-		fmt.Printf("%8d %10.0f %8.2f %8.2f %8.2f %8.2f %7d %10.1f\n", rate, r.achieved, r.p(0.5), r.p(0.9), r.p(0.99), r.p(1), r.errors, r.items)
+		fmt.Printf("%8d %10.0f %8.2f %8.2f %8.2f %8.2f %7d %10.1f %11.3f %10.3f %10.1f %4d\n", rate, r.achieved, r.p(0.5), r.p(0.9), r.p(0.99), r.p(1), r.errors, r.items, r.cpuMs, r.pgCPUMs, r.allocKB, r.gcs)
+	}
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load average at the end: %s", la)
 	}
 }
 
@@ -398,6 +465,11 @@ func (w *searchWorld) query(seed uint64, i int) string {
 type searchLoad struct {
 	sent, errors int
 	firstError   string
+	broken       string  // the first error that is not overload (503, 504, a client timeout)
+	allocKB      float64 // heap allocated per request sent (the whole process), KiB
+	gcs          uint32  // GC cycles during the run
+	cpuMs        float64 // this process's CPU per request sent, less the idle mesh's, ms
+	pgCPUMs      float64 // the same for this database's Postgres backends, ms
 	achieved     float64 // completed requests per second of the run
 	items        float64 // per successful request
 	lat          []time.Duration
@@ -430,11 +502,13 @@ func openLoop(client *http.Client, rate int, d time.Duration, target func(i int)
 		wg.Go(func() {
 			resp, err := client.Get(target(i))
 			var body []byte
+			overload := err != nil && os.IsTimeout(err)
 			if err == nil {
 				body, err = io.ReadAll(resp.Body)
 				_ = resp.Body.Close()
 				if err == nil && resp.StatusCode != http.StatusOK {
 					err = fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, body)
+					overload = resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout
 				}
 			}
 			l := time.Since(at)
@@ -444,6 +518,9 @@ func openLoop(client *http.Client, rate int, d time.Duration, target func(i int)
 				out.errors++
 				if out.firstError == "" {
 					out.firstError = err.Error()
+				}
+				if !overload && out.broken == "" {
+					out.broken = err.Error()
 				}
 				return
 			}
@@ -459,4 +536,44 @@ func openLoop(client *http.Client, rate int, d time.Duration, target func(i int)
 		out.items = float64(items) / float64(len(out.lat))
 	}
 	return out
+}
+
+// processCPU is this process's user + system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// postgresCPU is the user + system CPU time of the Postgres backends
+// connected to pool's database now (Linux /proc; 0 elsewhere). Backends
+// that exit between two readings are lost, so it is a lower bound.
+func postgresCPU(ctx context.Context, pool *pgxpool.Pool) time.Duration {
+	rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		return 0
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return 0
+	}
+	var ticks int64
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the parenthesised command: state is field 3, utime 14, stime 15.
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + st
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }

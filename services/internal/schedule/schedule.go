@@ -45,16 +45,16 @@ func (v Schedule) Slots(y int, mo time.Month, d int) ([]Range, error) {
 	stay := time.Duration(v.StayMinutes) * time.Minute
 	var out []Range
 	add := func(openMin, closeMin int, py int, pm time.Month, pd int) {
+		// The stay must end by the interval's close (wall clock).
+		closeAt, ok := at(py, pm, pd, closeMin, loc)
+		if !ok {
+			closeAt = time.Date(py, pm, pd, 0, closeMin, 0, 0, loc)
+		}
 		// Candidate starts are wall times on the grid of the interval's own day.
 		for s := openMin; s < closeMin && s < openMin+2*1440; s += v.SlotMinutes {
 			start, ok := at(py, pm, pd, s, loc)
 			if !ok {
 				continue // a wall time the DST change skips
-			}
-			// The stay must end by the interval's close (wall clock).
-			closeAt, ok := at(py, pm, pd, closeMin, loc)
-			if !ok {
-				closeAt = time.Date(py, pm, pd, 0, closeMin, 0, 0, loc)
 			}
 			if start.Add(stay).After(closeAt) {
 				return

@@ -27,7 +27,9 @@ type Store interface {
 	// any other status frees them.
 	ApplyBooking(ctx context.Context, b domain.Booking) error
 	// Facts reads, for each known vendor of ids, its calendar, its active
-	// units that seat party, and the holds on them overlapping span.
+	// units (at least those that seat party; others may come too, so the
+	// caller checks capacity), and the holds on those that seat party
+	// overlapping span. The result is read-only: it may share memory.
 	Facts(ctx context.Context, ids []string, party int, span schedule.Range) (map[string]domain.Facts, error)
 }
 
@@ -43,8 +45,10 @@ type Cache interface {
 type App struct {
 	Index Index
 	Store Store
-	Cache Cache            // nil: no cache
+	Cache Cache            // nil: no cache; used for popular requests only (PopularWindow)
 	Now   func() time.Time // nil: time.Now
+
+	recent recent // the requests answered lately: which are popular
 }
 
 func (a *App) now() time.Time {

@@ -190,16 +190,26 @@ func TestCacheKeyIsTheNormalisedRequest(t *testing.T) {
 	l := &line{n: 5}
 	c := mapCache{}
 	a := &app.App{Index: l, Store: facts{free: func(string) bool { return true }}, Cache: c}
-	for _, r := range []wire.SearchRequest{
+	// The first ask is a one-off (no cache round trip); the second, the same
+	// request normalised, is popular: it fills the cache; the third hits.
+	for i, r := range []wire.SearchRequest{
 		{Tags: []string{"Vegan", "italian"}, Lat: 1, Lng: 2},
 		{Tags: []string{" italian", "vegan", "VEGAN"}, Lat: 1, Lng: 2, RadiusKm: 5, Limit: 20},
+		{Tags: []string{"vegan", "italian"}, Lat: 1, Lng: 2, Limit: 20},
 	} {
 		if _, err := a.Search(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
+		if want := min(i, 1); len(c) != want {
+			t.Fatalf("after ask %d: %d cache entries, want %d", i+1, len(c), want)
+		}
 	}
-	if len(c) != 1 || len(l.calls) != 1 {
-		t.Fatalf("%d entries, %d index calls: want one of each", len(c), len(l.calls))
+	if len(l.calls) != 2 {
+		t.Fatalf("%d index calls, want 2 (the third ask is a cache hit)", len(l.calls))
+	}
+	// Another request is a one-off again: no entry.
+	if _, err := a.Search(context.Background(), wire.SearchRequest{Lat: 3, Lng: 4}); err != nil || len(c) != 1 {
+		t.Fatalf("a one-off: %d entries, %v", len(c), err)
 	}
 }
 

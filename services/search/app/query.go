@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -36,8 +37,16 @@ func (a *App) Search(ctx context.Context, r wire.SearchRequest) (wire.Result, er
 	if err != nil {
 		return wire.Result{}, err
 	}
-	key := CacheKey(r)
+	// Only a request this replica answered lately (PopularWindow) goes to
+	// the cache: a one-off would cost a GET and a SET and never hit.
+	var key string
 	if a.Cache != nil {
+		sum := cacheSum(r)
+		if a.recent.seen(binary.LittleEndian.Uint64(sum[:8]), a.now()) {
+			key = hex.EncodeToString(sum[:])
+		}
+	}
+	if key != "" {
 		if b, ok, err := a.Cache.Get(ctx, key); err == nil && ok {
 			var res wire.Result
 			if json.Unmarshal(b, &res) == nil {
@@ -49,7 +58,7 @@ func (a *App) Search(ctx context.Context, r wire.SearchRequest) (wire.Result, er
 	if err != nil {
 		return wire.Result{}, err
 	}
-	if a.Cache != nil {
+	if key != "" {
 		if b, err := json.Marshal(res); err == nil {
 			_ = a.Cache.Put(ctx, key, b) // a miss next time at worst
 		}
@@ -67,10 +76,12 @@ func (a *App) search(ctx context.Context, r wire.SearchRequest, after *After) (w
 		item wire.Item
 		at   After
 	}
-	var items []found
+	items := make([]found, 0, need)
 	scanned := 0
 	var stoppedAt *After // set when the scan budget ended the page early
 	now := a.now()
+	var slots domain.Slots // the day's slots of calendars candidates share
+	var ids []string
 	for {
 		hits, err := a.Index.Nearest(ctx, q)
 		if err != nil {
@@ -81,9 +92,9 @@ func (a *App) search(ctx context.Context, r wire.SearchRequest, after *After) (w
 		}
 		var facts map[string]domain.Facts
 		if r.Start != nil && len(hits) > 0 {
-			ids := make([]string, len(hits))
-			for i, h := range hits {
-				ids[i] = h.VendorID
+			ids = ids[:0]
+			for _, h := range hits {
+				ids = append(ids, h.VendorID)
 			}
 			if facts, err = a.Store.Facts(ctx, ids, r.PartySize, domain.HoldSpan(*r.Start)); err != nil {
 				return wire.Result{}, fmt.Errorf("search: facts: %w", err)
@@ -99,7 +110,7 @@ func (a *App) search(ctx context.Context, r wire.SearchRequest, after *After) (w
 				if !ok {
 					continue // indexed, but its calendar has not arrived: nothing to offer
 				}
-				avail, hit, err := domain.Available(f, *r.Start, r.PartySize, now)
+				avail, hit, err := slots.Available(f, *r.Start, r.PartySize, now)
 				if err != nil || !hit {
 					continue // a vendor whose zone cannot load offers nothing
 				}
@@ -166,7 +177,12 @@ func DecodeCursor(c string) (*After, error) {
 // CacheKey is the searchdata_cache key of a normalised request: a hash of
 // its JSON (Validate has trimmed, lower-cased, sorted and defaulted it).
 func CacheKey(r wire.SearchRequest) string {
+	sum := cacheSum(r)
+	return hex.EncodeToString(sum[:])
+}
+
+func cacheSum(r wire.SearchRequest) [16]byte {
 	b, _ := json.Marshal(r)
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	return [16]byte(sum[:16])
 }

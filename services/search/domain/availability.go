@@ -1,7 +1,7 @@
 package domain
 
 import (
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/slotmesh/slotmesh/services/internal/schedule"
@@ -48,77 +48,117 @@ func HoldSpan(start time.Time) schedule.Range {
 // slot when it is active, seats the party and no hold overlaps the slot —
 // booking's rule, on the same calendar (services/internal/schedule).
 func Available(f Facts, start time.Time, party int, now time.Time) ([]time.Time, bool, error) {
+	return (*Slots)(nil).Available(f, start, party, now)
+}
+
+// Slots remembers the slots of the calendars one search meets, so vendors
+// that share a calendar (a city's zone, common hours, stay and grid) have
+// their day's slots computed once. It is for one search at a time (not
+// safe for concurrent use); a nil *Slots remembers nothing. Calendars are
+// told apart by their hours slice's identity, so it pays off when the read
+// model shares equal hours between vendors (postgres.Replica does).
+type Slots struct{ m map[slotKey][]schedule.Range }
+
+type slotKey struct {
+	tz, kind                      string
+	hours                         *schedule.Interval
+	nHours                        int
+	slot, stay, checkIn, checkOut int
+	y                             int
+	mo                            time.Month
+	d                             int
+}
+
+func (c *Slots) slots(s schedule.Schedule, y int, mo time.Month, d int) ([]schedule.Range, error) {
+	if c == nil || len(s.Hours) == 0 {
+		return s.Slots(y, mo, d)
+	}
+	k := slotKey{s.Timezone, s.Kind, &s.Hours[0], len(s.Hours), s.SlotMinutes, s.StayMinutes, s.CheckIn, s.CheckOut, y, mo, d}
+	if r, ok := c.m[k]; ok {
+		return r, nil
+	}
+	r, err := s.Slots(y, mo, d)
+	if err != nil {
+		return nil, err
+	}
+	if c.m == nil {
+		c.m = make(map[slotKey][]schedule.Range, 16)
+	}
+	c.m[k] = r
+	return r, nil
+}
+
+// Available is the package's Available with c's memory of slots.
+func (c *Slots) Available(f Facts, start time.Time, party int, now time.Time) ([]time.Time, bool, error) {
 	s := f.Schedule
 	loc, err := s.Location()
 	if err != nil {
 		return nil, false, err
 	}
-	var fitting []string
-	for _, u := range f.Units {
-		if u.Active && u.Capacity >= party {
-			fitting = append(fitting, u.ID)
-		}
-	}
-	if len(fitting) == 0 {
+	fits := func(u Unit) bool { return u.Active && u.Capacity >= party }
+	if !slices.ContainsFunc(f.Units, fits) {
 		return nil, false, nil
-	}
-	busy := make(map[string][]schedule.Range, len(f.Holds))
-	for _, h := range f.Holds {
-		busy[h.UnitID] = append(busy[h.UnitID], h.During)
 	}
 	free := func(r schedule.Range) bool {
 		if !r.Start.After(now) {
 			return false
 		}
-		for _, u := range fitting {
-			taken := false
-			for _, b := range busy[u] {
-				if b.Overlaps(r) {
-					taken = true
-					break
+	units:
+		for _, u := range f.Units {
+			if !fits(u) {
+				continue
+			}
+			for _, h := range f.Holds {
+				if h.UnitID == u.ID && h.During.Overlaps(r) {
+					continue units
 				}
 			}
-			if !taken {
-				return true
-			}
+			return true
 		}
 		return false
 	}
 	if s.Kind == schedule.Hotel {
 		l := start.In(loc)
-		slots, err := s.Slots(l.Year(), l.Month(), l.Day())
+		slots, err := c.slots(s, l.Year(), l.Month(), l.Day())
 		if err != nil || len(slots) == 0 || !free(slots[0]) {
 			return nil, false, err
 		}
 		return []time.Time{slots[0].Start}, true, nil
 	}
+	// Each day's slots start on that local date, in order, so the days in
+	// turn list them in time order (but for a zone that turns its clocks
+	// back across midnight: sorted below).
 	lo, hi := start.Add(-Window), start.Add(Window)
-	var cands []schedule.Range
+	step := time.Duration(s.SlotMinutes) * time.Minute
 	ly, lm, ld := lo.In(loc).Date()
 	hy, hm, hd := hi.In(loc).Date()
 	last := time.Date(hy, hm, hd, 12, 0, 0, 0, loc)
+	var out []time.Time
+	hit := false
 	for d := time.Date(ly, lm, ld, 12, 0, 0, 0, loc); !d.After(last); d = time.Date(d.Year(), d.Month(), d.Day()+1, 12, 0, 0, 0, loc) {
-		slots, err := s.Slots(d.Year(), d.Month(), d.Day())
+		slots, err := c.slots(s, d.Year(), d.Month(), d.Day())
 		if err != nil {
 			return nil, false, err
 		}
-		cands = append(cands, slots...)
-	}
-	sort.Slice(cands, func(i, j int) bool { return cands[i].Start.Before(cands[j].Start) })
-	step := time.Duration(s.SlotMinutes) * time.Minute
-	var out []time.Time
-	hit := false
-	for _, c := range cands {
-		if c.Start.Before(lo) || c.Start.After(hi) || (len(out) > 0 && out[len(out)-1].Equal(c.Start)) || !free(c) {
-			continue
-		}
-		out = append(out, c.Start)
-		if !c.Start.Before(start) && c.Start.Before(start.Add(step)) {
-			hit = true
+		for _, sl := range slots {
+			if sl.Start.Before(lo) || sl.Start.After(hi) || (len(out) > 0 && out[len(out)-1].Equal(sl.Start)) || !free(sl) {
+				continue
+			}
+			if out == nil {
+				out = make([]time.Time, 0, 2*Window/max(step, time.Minute)+1)
+			}
+			out = append(out, sl.Start)
+			if !sl.Start.Before(start) && sl.Start.Before(start.Add(step)) {
+				hit = true
+			}
 		}
 	}
 	if !hit {
 		return nil, false, nil
+	}
+	if !slices.IsSortedFunc(out, time.Time.Compare) {
+		slices.SortFunc(out, time.Time.Compare)
+		out = slices.CompactFunc(out, time.Time.Equal)
 	}
 	return out, true, nil
 }

@@ -228,6 +228,9 @@ func TestAvailable(t *testing.T) {
 		{"hotel: the next night is free", Facts{Schedule: hotel, Units: one, Holds: []Hold{hold("America/New_York", "2026-11-30 15:00", "2026-12-02 11:00")}},
 			at(t, "America/New_York", "2026-12-02 20:00"), 2, now, true, []string{"12-02 15:00"}},
 	}
+	// One search's memory of slots, shared by every case (as by every
+	// candidate of a search), answers as no memory does.
+	memo := &Slots{}
 	for _, c := range cases {
 		got, hit, err := Available(c.f, c.start, c.party, c.now)
 		if err != nil {
@@ -236,6 +239,12 @@ func TestAvailable(t *testing.T) {
 		tz := c.f.Schedule.Timezone
 		if hit != c.wantHit || !slices.Equal(clocks(got, tz), c.want) {
 			t.Errorf("%s: hit=%v %v, want hit=%v %v", c.name, hit, clocks(got, tz), c.wantHit, c.want)
+		}
+		for range 2 {
+			got2, hit2, err := memo.Available(c.f, c.start, c.party, c.now)
+			if err != nil || hit2 != hit || !slices.Equal(got2, got) {
+				t.Errorf("%s: with a memory of slots: hit=%v %v %v", c.name, hit2, clocks(got2, tz), err)
+			}
 		}
 		if hit {
 			span := HoldSpan(c.start)

@@ -22,10 +22,10 @@ import (
 // anyTag files every findable vendor for queries without tags.
 const anyTag = ""
 
-type cellKey struct {
-	kind, tag string
-	cell      int64
-}
+// class is a (kind, tag) pair: the cells of one level are filed per class,
+// then per cell id, so a query looks its classes up once and each cell by
+// its integer id.
+type class struct{ kind, tag string }
 
 type entry struct {
 	doc   app.Doc // tags normalised
@@ -36,7 +36,7 @@ type entry struct {
 type Index struct {
 	mu    sync.RWMutex
 	docs  map[string]*entry
-	cells [2]map[cellKey][]*entry // per level
+	cells [2]map[class]map[int64][]*entry // per level
 }
 
 var _ app.Index = (*Index)(nil)
@@ -51,7 +51,7 @@ func New() *Index {
 func (x *Index) reset() {
 	x.docs = map[string]*entry{}
 	for l := range x.cells {
-		x.cells[l] = map[cellKey][]*entry{}
+		x.cells[l] = map[class]map[int64][]*entry{}
 	}
 }
 
@@ -96,20 +96,30 @@ func (x *Index) file(e *entry, add bool) {
 			if i >= 0 {
 				tag = e.doc.Tags[i]
 			}
-			k := cellKey{e.doc.Kind, tag, cell}
+			k := class{e.doc.Kind, tag}
+			cells := x.cells[level][k]
 			if add {
-				x.cells[level][k] = append(x.cells[level][k], e)
+				if cells == nil {
+					cells = map[int64][]*entry{}
+					x.cells[level][k] = cells
+				}
+				cells[cell] = append(cells[cell], e)
 				continue
 			}
-			list := x.cells[level][k]
+			list := cells[cell]
 			if j := slices.Index(list, e); j >= 0 {
 				list[j] = list[len(list)-1]
+				list[len(list)-1] = nil
 				list = list[:len(list)-1]
 			}
-			if len(list) == 0 {
-				delete(x.cells[level], k)
-			} else {
-				x.cells[level][k] = list
+			switch {
+			case len(list) > 0:
+				cells[cell] = list
+			case cells != nil:
+				delete(cells, cell)
+				if len(cells) == 0 {
+					delete(x.cells[level], k)
+				}
 			}
 		}
 	}
@@ -138,38 +148,57 @@ func (x *Index) Nearest(_ context.Context, q app.GeoQuery) ([]app.Hit, error) {
 	words := strings.Fields(strings.ToLower(q.Text))
 	level := domain.LevelFor(q.RadiusKm)
 	side := domain.CellKm[level]
-	read := map[int64]bool{}
-	pool := map[*entry]float64{}
 	disc := side
 	if q.After != nil {
 		disc = max(disc, q.After.DistanceKm+side)
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	// The classes to read: a vendor has one kind, so it can be met twice
+	// only under two of the query's tags.
+	var lists []map[int64][]*entry
+	for _, kind := range kinds {
+		for _, tag := range tags {
+			if cells := x.cells[level][class{kind, tag}]; cells != nil {
+				lists = append(lists, cells)
+			}
+		}
+	}
+	var seen map[*entry]struct{}
+	if len(tags) > 1 {
+		seen = map[*entry]struct{}{}
+	}
+	read := make(map[int64]struct{}, 64)
+	var cands []cand
 	for {
 		disc = min(disc, q.RadiusKm)
 		for _, c := range domain.Cover(level, q.Lat, q.Lng, disc) {
-			if read[c] {
+			if _, ok := read[c]; ok {
 				continue
 			}
-			read[c] = true
-			for _, kind := range kinds {
-				for _, tag := range tags {
-					for _, e := range x.cells[level][cellKey{kind, tag, c}] {
-						if _, seen := pool[e]; seen || (len(words) > 0 && !textMatch(e.lower, words)) {
+			read[c] = struct{}{}
+			for _, cells := range lists {
+				for _, e := range cells[c] {
+					if len(words) > 0 && !textMatch(e.lower, words) {
+						continue
+					}
+					d := domain.DistanceKm(q.Lat, q.Lng, e.doc.Lat, e.doc.Lng)
+					if d > q.RadiusKm || !after(d, e.doc.VendorID, q.After) {
+						continue
+					}
+					if seen != nil {
+						if _, dup := seen[e]; dup {
 							continue
 						}
-						d := domain.DistanceKm(q.Lat, q.Lng, e.doc.Lat, e.doc.Lng)
-						if d <= q.RadiusKm && after(d, e.doc.VendorID, q.After) {
-							pool[e] = d
-						}
+						seen[e] = struct{}{}
 					}
+					cands = append(cands, cand{e, d})
 				}
 			}
 		}
 		ready := 0
-		for _, d := range pool {
-			if d <= disc {
+		for _, c := range cands {
+			if c.d <= disc {
 				ready++
 			}
 		}
@@ -178,12 +207,7 @@ func (x *Index) Nearest(_ context.Context, q app.GeoQuery) ([]app.Hit, error) {
 		}
 		disc *= 2
 	}
-	cands := make([]cand, 0, len(pool))
-	for e, d := range pool {
-		if d <= disc {
-			cands = append(cands, cand{e, d})
-		}
-	}
+	cands = slices.DeleteFunc(cands, func(c cand) bool { return c.d > disc })
 	slices.SortFunc(cands, func(a, b cand) int {
 		return cmp.Or(cmp.Compare(a.d, b.d), strings.Compare(a.e.doc.VendorID, b.e.doc.VendorID))
 	})

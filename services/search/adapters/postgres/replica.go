@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -187,14 +188,10 @@ func (r *Replica) Facts(ctx context.Context, ids []string, party int, span sched
 		if !ok {
 			continue
 		}
-		var units []domain.Unit
-		for _, u := range f.units {
-			if u.Capacity >= party {
-				units = append(units, u)
-			}
-		}
-		out[id] = domain.Facts{Schedule: f.schedule, Units: units}
-		if len(units) > 0 {
+		// All its active units, shared (never changed in place: putVendor
+		// replaces them); availability picks those that seat the party.
+		out[id] = domain.Facts{Schedule: f.schedule, Units: f.units}
+		if slices.ContainsFunc(f.units, func(u domain.Unit) bool { return u.Capacity >= party }) {
 			fitting = append(fitting, id)
 		}
 	}
