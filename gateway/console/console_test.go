@@ -178,7 +178,8 @@ func (p *person) signUp(email, next string) {
 	p.wait("the sign-up form", `document.querySelector('main form input[name=email]')`, 10*time.Second)
 	p.fill("main form", map[string]string{"name": p.name, "email": email, "password": password})
 	p.click("main form button[type=submit]")
-	p.wait("signed in", `localStorage.getItem('slotmesh.session')`, 15*time.Second)
+	// Signed in, and on to next: the sign-up form is gone.
+	p.wait("signed in", `localStorage.getItem('slotmesh.session') && !document.querySelector('main input[name=password]')`, 15*time.Second)
 }
 
 func TestConsole(t *testing.T) {
@@ -191,6 +192,7 @@ func TestConsole(t *testing.T) {
 	t.Run("scenarios", func(t *testing.T) {
 		t.Run("FindBookAvailRefund", func(t *testing.T) { t.Parallel(); findBookAvailRefund(t, b, sys.URL) })
 		t.Run("RaceForTheLastTable", func(t *testing.T) { t.Parallel(); raceForLastTable(t, b, api) })
+		t.Run("ChangeAndCancel", func(t *testing.T) { t.Parallel(); changeAndCancel(t, b, api) })
 		t.Run("StreamAuth", func(t *testing.T) { t.Parallel(); streamAuth(t, api) })
 		t.Run("Screenshots", func(t *testing.T) { t.Parallel(); screenshots(t, b, api) })
 	})
@@ -212,15 +214,21 @@ func searchHash(tag, date, tm string, party int) string {
 // a new vendor is findable within a second or two).
 func (p *person) findResult(hash, vendorSel string) {
 	p.t.Helper()
+	p.searchUntil(hash, fmt.Sprintf("document.querySelector(%s)", q(vendorSel)))
+}
+
+// searchUntil searches again until pred holds.
+func (p *person) searchUntil(hash, pred string) {
+	p.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for i := 0; ; i++ {
 		p.route(hash + fmt.Sprintf("&n=%d", i))
 		p.wait("search answered", `document.querySelector('.results[aria-busy=false] h2')`, 10*time.Second)
-		if ok, _ := p.eval(fmt.Sprintf("!!document.querySelector(%s)", q(vendorSel))).(bool); ok {
+		if ok, _ := p.eval("!!(" + pred + ")").(bool); ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("%s: %s never showed in the search results:\n%s", p.name, vendorSel, p.text("main"))
+			p.t.Fatalf("%s: the search results never had %s:\n%s", p.name, pred, p.text("main"))
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
@@ -376,6 +384,48 @@ func raceForLastTable(t *testing.T, b context.Context, api *client) {
 	loser.wait("booked a nearby time", `document.querySelector('dialog .booked')`, 15*time.Second)
 }
 
+// A diner moves a booking to another time in My bookings, then cancels it
+// and is shown the refund the policy gives.
+func changeAndCancel(t *testing.T, b context.Context, api *client) {
+	tag := "chg" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	owner := api.user("owner-" + tag + "@example.com")
+	vendorID := api.vendor(owner, "Bistro "+tag, tag, []unit{{"T1", 4}})
+	_, at := day(6)
+	diner := newPerson(t, b, api.base, "Cleo")
+	email := "cleo-" + tag + "@example.com"
+	diner.signUp(email, "#/bookings")
+	var s struct{ Token string }
+	api.must("POST", "/v1/sessions", "", map[string]string{"email": email, "password": password}, &s)
+	bk := api.book(s.Token, vendorID, at, 2)
+	card := fmt.Sprintf(`li.booking[data-booking=%q]`, bk.ID)
+	diner.route("#/bookings?n=1")
+	diner.wait("the booking in my current bookings", "document.querySelector("+q(card)+")", 10*time.Second)
+
+	diner.click(card + " .actions button")
+	diner.wait("free times to move to", `document.querySelector('dialog .times button.time')`, 10*time.Second)
+	diner.clickText("dialog .times button.time", "20:30")
+	diner.wait("moved", "!document.querySelector('dialog') && document.querySelector("+q(card+" .when")+").innerText.includes('20:30')", 10*time.Second)
+	if got := diner.text(card + " .when"); !strings.Contains(got, "Europe/Berlin") {
+		t.Fatalf("the moved booking's time: %q", got)
+	}
+
+	diner.click(card + " .actions button.danger")
+	diner.wait("the cancel dialog", `document.querySelector('dialog .policy')`, 5*time.Second)
+	if got := diner.text("dialog .policy"); !strings.Contains(got, "refunds your €10.00 deposit") {
+		t.Fatalf("the policy before cancelling: %q", got)
+	}
+	diner.clickText("dialog button", "Cancel the booking")
+	diner.wait("cancelled", `document.querySelector('dialog .ok .refund')`, 10*time.Second)
+	if got := diner.text("dialog .ok .refund"); !strings.Contains(got, "Refund €10.00") {
+		t.Fatalf("the refund after cancelling: %q", got)
+	}
+	var got booked
+	api.must("GET", "/v1/bookings/"+bk.ID, s.Token, nil, &got)
+	if got.Status != "CANCELLED" {
+		t.Fatalf("the booking is %s after cancelling in the console", got.Status)
+	}
+}
+
 // The stream answers managers only, and speaks SSE.
 func streamAuth(t *testing.T, api *client) {
 	tag := "sse" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
@@ -477,6 +527,11 @@ func (c *client) must(method, path, token string, body, out any) {
 func (c *client) user(email string) string {
 	c.t.Helper()
 	name, _, _ := strings.Cut(email, "@")
+	return c.userNamed(email, name)
+}
+
+func (c *client) userNamed(email, name string) string {
+	c.t.Helper()
 	c.must("POST", "/v1/users", "", map[string]string{"email": email, "password": password, "name": name}, nil)
 	var s struct{ Token string }
 	c.must("POST", "/v1/sessions", "", map[string]string{"email": email, "password": password}, &s)
@@ -485,14 +540,25 @@ func (c *client) user(email string) string {
 
 func (c *client) vendor(token, name, tag string, units []unit) string {
 	c.t.Helper()
+	return c.vendorAt(token, place{name: name, tags: []string{"italian", tag}, address: "Kastanienallee 7, Berlin", lat: 52.53, lng: 13.41}, units)
+}
+
+type place struct {
+	name, address string
+	tags          []string
+	lat, lng      float64
+}
+
+func (c *client) vendorAt(token string, p place, units []unit) string {
+	c.t.Helper()
 	var hours []map[string]string
 	for _, d := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
 		hours = append(hours, map[string]string{"weekday": d, "open": "12:00", "close": "23:00"})
 	}
 	var v struct{ ID string }
-	c.must("POST", "/v1/vendors", token, map[string]any{"kind": "restaurant", "name": name, "timezone": "Europe/Berlin",
-		"address": "Kastanienallee 7, Berlin", "location": map[string]float64{"lat": 52.53, "lng": 13.41},
-		"tags": []string{"italian", tag}, "opening_hours": hours, "slot_minutes": 30, "stay_minutes": 90,
+	c.must("POST", "/v1/vendors", token, map[string]any{"kind": "restaurant", "name": p.name, "timezone": "Europe/Berlin",
+		"address": p.address, "location": map[string]float64{"lat": p.lat, "lng": p.lng},
+		"tags": p.tags, "opening_hours": hours, "slot_minutes": 30, "stay_minutes": 90,
 		"deposit":      map[string]any{"amount": 1000, "currency": "EUR", "per": "booking"},
 		"cancellation": map[string]int{"free_until_hours_before": 24}}, &v)
 	c.must("POST", "/v1/vendors/"+v.ID+"/units", token, map[string]any{"units": units}, nil)
@@ -540,10 +606,13 @@ func screenshots(t *testing.T, b context.Context, api *client) {
 	}
 	tag := "shots" + strings.ReplaceAll(uuid.NewString()[:6], "-", "")
 	date, at := day(2)
-	owner := api.user("owner-" + tag + "@example.com")
-	vendorID := api.vendor(owner, "Trattoria Rosa", tag, []unit{{"T1", 2}, {"T2", 2}, {"T3", 4}, {"T4", 4}, {"T5", 6}, {"Terrace", 8}})
-	api.vendor(owner, "Osteria del Ponte", tag, []unit{{"A", 4}})
-	api.vendor(owner, "Pizzeria Napoli", tag, []unit{{"A", 4}})
+	owner := api.userNamed("owner-"+tag+"@example.com", "Marta Rossi")
+	// Their own tag ("trattoria-<tag>") keeps other scenarios' vendors out of the pictures.
+	tt := "trattoria-" + tag
+	vendorID := api.vendorAt(owner, place{"Trattoria Rosa", "Torstraße 96, 10119 Berlin", []string{"italian", "pizza", "vegan", tt}, 52.5292, 13.4015},
+		[]unit{{"T1", 2}, {"T2", 2}, {"T3", 4}, {"T4", 4}, {"T5", 6}, {"Terrace", 8}})
+	api.vendorAt(owner, place{"Osteria del Ponte", "Oranienburger Str. 32, 10117 Berlin", []string{"italian", "wine", tt}, 52.5245, 13.3945}, []unit{{"A", 4}})
+	api.vendorAt(owner, place{"Pasta Fresca", "Kastanienallee 7, 10435 Berlin", []string{"italian", "pasta", tt}, 52.5381, 13.4094}, []unit{{"A", 4}})
 	var diners []string
 	for i := range 4 {
 		diners = append(diners, api.user(fmt.Sprintf("guest%d-%s@example.com", i, tag)))
@@ -569,7 +638,11 @@ func screenshots(t *testing.T, b context.Context, api *client) {
 			t.Fatal(err)
 		}
 		time.Sleep(300 * time.Millisecond) // layout after the resize settles (a picture, not a synchronisation)
-		png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+		capture := chromedp.FullScreenshot(100)
+		if open, _ := p.eval(`!!document.querySelector('dialog[open]')`).(bool); open {
+			capture = chromedp.CaptureScreenshot() // the viewport: the dialog's backdrop covers only it
+		}
+		png, err := chromedp.Run(p.ctx, capture)
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
@@ -581,9 +654,8 @@ func screenshots(t *testing.T, b context.Context, api *client) {
 
 	diner := newPerson(t, b, api.base, "Dana")
 	diner.signUp("dana-"+tag+"@example.com", "#/search")
-	hash := searchHash(tag, date, "19:00", 2)
-	diner.findResult(hash, fmt.Sprintf(`li.result[data-vendor=%q] button.time`, vendorID))
-	diner.wait("three results", `document.querySelectorAll('li.result').length >= 3`, 10*time.Second)
+	hash := searchHash(tt, date, "19:00", 2)
+	diner.searchUntil(hash, `document.querySelectorAll('li.result').length >= 3`)
 	shot(diner, "search.png", 1280, 800)
 	shot(diner, "search-phone.png", 390, 844)
 	diner.clickText(fmt.Sprintf(`li.result[data-vendor=%q] button.time`, vendorID), "20:30")
@@ -601,7 +673,7 @@ func screenshots(t *testing.T, b context.Context, api *client) {
 	mgr.wait("the log-in form", `document.querySelector('main form input[name=email]')`, 10*time.Second)
 	mgr.fill("main form", map[string]string{"email": "owner-" + tag + "@example.com", "password": password})
 	mgr.click("main form button[type=submit]")
-	mgr.wait("signed in", `localStorage.getItem('slotmesh.session')`, 15*time.Second)
+	mgr.wait("signed in", `localStorage.getItem('slotmesh.session') && !document.querySelector('main input[name=password]')`, 15*time.Second)
 	mgr.route("#/manage/book/" + vendorID + "?date=" + date)
 	mgr.wait("the live book", `document.querySelector('.live[data-state=live]') && document.querySelectorAll('.block').length >= 7`, 15*time.Second)
 	shot(mgr, "reservation-book.png", 1280, 900)

@@ -1,6 +1,6 @@
 // diner.js: search, book (deposit shown first) and my bookings (change, cancel).
 import { api, all, vendor, newKey, session, ApiError } from './api.js';
-import { h, field, money, errorBox, modal, badge, depositText, refundText, toast } from './ui.js';
+import { h, field, money, errorBox, modal, badge, depositText, refundText, toast, clean } from './ui.js';
 import { cities, place } from './cities.js';
 import { zoned, iso, dateIn, hm, when, zoneName, addDays } from './time.js';
 
@@ -13,7 +13,7 @@ export async function searchPage(view, q) {
   const date = q.get('date') || dateIn(tz);
   const form = h('form', { class: 'card search', role: 'search', 'aria-label': 'Find a table or a room' },
     field('What', { name: 'tags', value: q.get('tags') || '', placeholder: 'italian, vegan', autocomplete: 'off' }, 'Cuisines or facilities, comma-separated'),
-    field('Kind', { tag: 'select', name: 'kind', options: [['', 'Restaurants and hotels'], ['restaurant', 'Restaurants'], ['hotel', 'Hotels']]
+    field('Kind', { tag: 'select', name: 'kind', options: [['', 'Any'], ['restaurant', 'Restaurants'], ['hotel', 'Hotels']]
       .map(([v, t]) => h('option', { value: v, selected: (q.get('kind') || '') === v }, t)) }),
     field('Where', { name: 'place', value: placeText, list: 'cities', required: true, autocomplete: 'off' }, 'A city, or latitude, longitude'),
     h('datalist', { id: 'cities' }, cities.map((c) => h('option', { value: c.name }))),
@@ -177,7 +177,7 @@ function bookingCard(b, v) {
   const li = h('li', { class: 'card booking', 'data-booking': b.id, 'data-status': b.status });
   const fill = (b) => {
     li.dataset.status = b.status;
-    li.replaceChildren(
+    li.replaceChildren(...clean([
       h('h3', {}, v.name, ' ', badge(b.status)),
       h('p', { class: 'when' }, when(b.start, v.timezone), ' – ', hm(b.end, v.timezone), h('span', { class: 'muted' }, ` (${v.timezone})`)),
       h('p', {}, `${b.party_size} guests · ${b.units.map((u) => u.name).join(', ')}`),
@@ -185,7 +185,7 @@ function bookingCard(b, v) {
       b.refund ? h('p', { class: 'refund' }, refundText(b.refund)) : null,
       b.status === 'CONFIRMED' ? h('div', { class: 'actions' },
         h('button', { type: 'button', onclick: () => changeDialog(b, v, fill) }, 'Change'),
-        h('button', { type: 'button', class: 'danger', onclick: () => cancelDialog(b, v, fill) }, 'Cancel')) : null);
+        h('button', { type: 'button', class: 'danger', onclick: () => cancelDialog(b, v, fill) }, 'Cancel')) : null]));
   };
   fill(b);
   return li;
@@ -202,13 +202,13 @@ function changeDialog(b, v, fill) {
     try {
       const a = await api('GET', `/v1/vendors/${v.id}/availability?date=${d}&party_size=${p}`);
       const cur = { start: b.start, label: `Keep ${hm(b.start, v.timezone)}` };
-      slots.replaceChildren(h('p', {}, `Free times on ${d}, ${zoneLabel(v.timezone, zoned(d, '12:00', v.timezone))}:`),
+      slots.replaceChildren(...clean([h('p', {}, `Free times on ${d}, ${zoneLabel(v.timezone, zoned(d, '12:00', v.timezone))}:`),
         h('div', { class: 'times', role: 'group', 'aria-label': 'Free times' },
           p !== b.party_size && dateIn(v.timezone, b.start) === d
             ? h('button', { type: 'button', class: 'time', onclick: () => save(null, p) }, cur.label) : null,
           a.slots.map((s) => h('button', { type: 'button', class: 'time', 'data-start': s.start, onclick: () => save(s.start, p) },
             hm(s.start, v.timezone)))),
-        a.slots.length ? null : h('p', {}, 'Nothing free that day.'));
+        a.slots.length ? null : h('p', {}, 'Nothing free that day.')]));
     } catch (e) { slots.replaceChildren(errorBox(e)); }
   };
   const save = async (start, p) => {

@@ -18,6 +18,9 @@ export function h(tag, attrs = {}, ...kids) {
   return el;
 }
 
+// clean drops the absent kids (replaceChildren would print "null").
+export const clean = (kids) => kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false);
+
 export function money(amount, currency) {
   try {
     return new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(amount / 100);
@@ -64,7 +67,7 @@ export function modal(title, body, { onClose } = {}) {
   document.body.append(dlg);
   dlg.showModal();
   heading.focus();
-  return { dlg, content, set: (...kids) => { content.replaceChildren(...kids.flat()); } };
+  return { dlg, content, set: (...kids) => { content.replaceChildren(...clean(kids)); } };
 }
 
 export const statusLabel = {
