@@ -43,6 +43,7 @@ func StartAll(t testing.TB, env map[string]string) *System {
 		"ARGON2_MEMORY_KIB":    "1024",
 		"ARGON2_TIME":          "1",
 		"LOG_LEVEL":            "warn",
+		"RATE_LIMITS":          "off", // tests sign up and book from one address; rate tests turn them on
 		"SMTP_URL":             mail.URL(),
 		"NOTIFY_BACKOFF_MIN":   "50ms",
 		"NOTIFY_BACKOFF_MAX":   "1s",

@@ -81,6 +81,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.Gateway.Addr = e.Str("HTTP_ADDR", c.Gateway.Addr)
 	c.Gateway.RequestTimeout = e.Duration("REQUEST_TIMEOUT", c.Gateway.RequestTimeout, &errs)
 	c.Gateway.MaxBodyBytes = int64(e.Int("MAX_BODY_BYTES", int(c.Gateway.MaxBodyBytes), &errs))
+	errs = append(errs, c.Gateway.LimitsFromEnv(getenv)) // RATE_*, TRUSTED_PROXIES, REDIS_URL/REDIS_PREFIX
 	return c, errors.Join(errs...)
 }
 
@@ -137,8 +138,9 @@ var starters = map[string]func(ctx context.Context, m *Mesh) (func() error, erro
 		if err != nil {
 			return nil, err
 		}
-		m.Gateway = gateway.NewServer(m.cfg.Gateway, nc, m.log.With(platform.KeyService, "gateway"))
-		return nc.Drain, nil
+		gw := gateway.NewServer(m.cfg.Gateway, nc, m.log.With(platform.KeyService, "gateway"))
+		m.Gateway = gw
+		return func() error { _ = gw.Close(); return nc.Drain() }, nil
 	},
 }
 
