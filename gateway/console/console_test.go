@@ -42,9 +42,6 @@ func mustZone(name string) *time.Location {
 // chromium finds the browser, or fails saying how to install it.
 func chromium(t *testing.T) string {
 	t.Helper()
-	if os.Getenv("SLOTMESH_SKIP_BROWSER") == "1" {
-		t.Skip("SLOTMESH_SKIP_BROWSER=1: the browser tests are skipped")
-	}
 	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
 		return p
 	}
@@ -59,9 +56,17 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// browser starts one headless Chromium for the test and its subtests.
+// skipBrowser: SLOTMESH_SKIP_BROWSER=1 skips the browser tests, explicitly.
+var skipBrowser = os.Getenv("SLOTMESH_SKIP_BROWSER") == "1"
+
+// browser starts one headless Chromium for the test and its subtests (nil
+// with SLOTMESH_SKIP_BROWSER=1).
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	if skipBrowser {
+		t.Log("SLOTMESH_SKIP_BROWSER=1: the browser tests are skipped")
+		return nil
+	}
 	path := chromium(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
@@ -88,6 +93,9 @@ type person struct {
 
 func newPerson(t *testing.T, b context.Context, base, name string) *person {
 	t.Helper()
+	if b == nil {
+		t.Skip("SLOTMESH_SKIP_BROWSER=1: no browser")
+	}
 	ctx, cancel := chromedp.NewContext(b, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	p := &person{t: t, ctx: ctx, base: base, name: name}
@@ -182,6 +190,31 @@ func (p *person) signUp(email, next string) {
 	p.wait("signed in", `localStorage.getItem('slotmesh.session') && !document.querySelector('main input[name=password]')`, 15*time.Second)
 }
 
+// accessible checks what a machine can: every form control has a label,
+// every button a name, and at a phone's width the page does not scroll sideways
+// (the reservation grid scrolls inside its own box).
+func (p *person) accessible(page string) {
+	p.t.Helper()
+	bad, _ := p.eval(`Array.from(document.querySelectorAll('input, select, textarea, button'))
+		.filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.innerText.trim())
+		.map(e => e.outerHTML.slice(0, 120))`).([]any)
+	if len(bad) > 0 {
+		p.t.Errorf("%s: %s: controls without a label or name: %v", p.name, page, bad)
+	}
+	if wide, _ := p.eval(`document.documentElement.scrollWidth > window.innerWidth + 1`).(bool); wide {
+		w := p.eval(`[document.documentElement.scrollWidth, window.innerWidth]`)
+		p.t.Errorf("%s: %s scrolls sideways (%v)", p.name, page, w)
+	}
+}
+
+// phone makes the tab phone-sized.
+func (p *person) phone() {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
 func TestConsole(t *testing.T) {
 	b := browser(t)
 	sys := testenv.StartAll(t, map[string]string{"RATE_LIMITS": "off"})
@@ -246,6 +279,7 @@ func findBookAvailRefund(t *testing.T, b context.Context, base string) {
 	mgr := newPerson(t, b, base, "Marta Manager")
 	mgr.signUp("marta-"+tag+"@example.com", "#/manage/new")
 	mgr.wait("the onboarding form", `document.querySelector('form.onboard')`, 10*time.Second)
+	mgr.accessible("onboarding")
 	mgr.fill("form.onboard", map[string]string{"name": "Trattoria " + tag, "address": "Torstraße 1, Berlin", "city": "Berlin",
 		"tags": "italian, " + tag, "open": "12:00", "close": "23:00", "slot": "30", "stay": "90", "deposit": "10.00", "currency": "EUR", "free": "24"})
 	if tz := mgr.eval(`document.querySelector('form.onboard').elements.timezone.value`); tz != "Europe/Berlin" {
@@ -259,18 +293,22 @@ func findBookAvailRefund(t *testing.T, b context.Context, base string) {
 	if got := mgr.text(".bookhead + p"); !strings.Contains(got, "Europe/Berlin") {
 		t.Fatalf("the book does not name the time zone: %q", got)
 	}
+	mgr.accessible("reservation book")
 	mgr.eval(`window.__noReload = 'still the same page'`)
 	t.Logf("manager onboarded %s and opened the book: %s", vendorID, time.Since(start))
 
 	diner := newPerson(t, b, base, "Dana Diner")
+	diner.phone() // the diner is on a phone
 	hash := searchHash(tag, date, "19:00", 2)
 	diner.signUp("dana-"+tag+"@example.com", hash)
 	diner.findResult(hash, fmt.Sprintf(`li.result[data-vendor=%q] button.time`, vendorID))
+	diner.accessible("search results")
 	if got := diner.text("li.result .tzline"); !strings.Contains(got, "Europe/Berlin") {
 		t.Fatalf("the results do not name the vendor's time zone: %q", got)
 	}
 	diner.clickText(fmt.Sprintf(`li.result[data-vendor=%q] button.time`, vendorID), "19:00")
 	diner.wait("the booking dialog", `document.querySelector('dialog .deposit')`, 5*time.Second)
+	diner.accessible("booking dialog")
 	if got := diner.text("dialog .deposit"); !strings.Contains(got, "€10.00") {
 		t.Fatalf("the deposit is not shown before booking: %q", got)
 	}
@@ -317,6 +355,7 @@ func findBookAvailRefund(t *testing.T, b context.Context, base string) {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
+	diner.accessible("my past bookings")
 	if got := diner.text("li.booking[data-status=AVAILED] .when"); !strings.Contains(got, "19:00") || !strings.Contains(got, "Europe/Berlin") {
 		t.Fatalf("the past booking's time: %q", got)
 	}
@@ -478,8 +517,6 @@ func streamAuth(t *testing.T, api *client) {
 type client struct {
 	t    *testing.T
 	base string
-	mu   sync.Mutex
-	n    int
 }
 
 type unit struct {
@@ -580,6 +617,21 @@ func (c *client) book(token, vendorID string, at time.Time, party int) booked {
 
 func (c *client) expectPage() {
 	c.t.Helper()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string                    `json:"operationId"`
+			Security    []map[string][]string     `json:"security"`
+			Responses   map[string]map[string]any `json:"responses"`
+		} `json:"paths"`
+	}
+	c.must("GET", "/openapi.json", "", nil, &doc)
+	op, ok := doc.Paths["/v1/vendors/{id}/bookings/stream"]["get"]
+	if !ok || op.OperationID != "streamVendorBookings" || len(op.Security) == 0 {
+		c.t.Fatalf("the stream is not in the OpenAPI document as a bearer operation: %+v", op)
+	}
+	if content, _ := op.Responses["200"]["content"].(map[string]any); content["text/event-stream"] == nil {
+		c.t.Fatalf("the stream's 200 is not text/event-stream: %v", op.Responses["200"])
+	}
 	for _, p := range []string{"/", "/console/js/app.js", "/console/app.css"} {
 		res, err := http.Get(c.base + p)
 		if err != nil {
