@@ -37,7 +37,22 @@ type Config struct {
 	// FollowEvery (SEARCH_FOLLOW_EVERY) is how often a memory-engine replica
 	// looks for vendors other replicas wrote.
 	FollowEvery time.Duration
+	// GCPercent (SEARCH_GOGC) is the garbage collector's GOGC for the
+	// search process, set on Start (runtime/debug.SetGCPercent); 0 leaves
+	// the runtime's (the GOGC variable, else 100). The memory engine's
+	// default is MemoryGCPercent: see there.
+	GCPercent int
 }
+
+// MemoryGCPercent is SEARCH_GOGC's default for the memory engine. A replica
+// holds every vendor in memory (~0.5 GiB of long-lived, pointer-rich heap
+// at 500,000 vendors), and one collection marks all of it — seconds of CPU
+// on this 2-core box — while a search allocates ~70 KiB. A collection comes
+// every GOGC% of the live heap allocated, so 400 makes them 4 times rarer
+// than the default 100, for a heap of up to 5 times the live one (~2.5 GiB
+// at 500,000 vendors). Set GOMEMLIMIT too where memory is tight: the
+// collector then runs early rather than pass it (ADR 0013).
+const MemoryGCPercent = 400
 
 // ConfigFromEnv reads the configuration; parse problems come back with Validate's.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -53,6 +68,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Consumers:   e.Int("SEARCH_CONSUMERS", 2, &errs),
 		FollowEvery: e.Duration("SEARCH_FOLLOW_EVERY", 500*time.Millisecond, &errs),
 	}
+	gc := 0
+	if c.Engine() == EngineMemory {
+		gc = MemoryGCPercent
+	}
+	c.GCPercent = e.Int("SEARCH_GOGC", gc, &errs)
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
 }
@@ -95,6 +115,9 @@ func (c Config) Validate() error {
 	}
 	if c.FollowEvery < 10*time.Millisecond || c.FollowEvery > time.Second {
 		errs = append(errs, fmt.Errorf("SEARCH_FOLLOW_EVERY: %s not in [10ms, 1s]: another replica's vendor must be findable here within the 2 s bound", c.FollowEvery))
+	}
+	if c.GCPercent < 0 || c.GCPercent > 10000 {
+		errs = append(errs, fmt.Errorf("SEARCH_GOGC: %d not in 0..10000 (0: the runtime's GOGC)", c.GCPercent))
 	}
 	if c.Consumers < 1 || c.Consumers > 64 {
 		errs = append(errs, fmt.Errorf("SEARCH_CONSUMERS: %d not in 1..64", c.Consumers))

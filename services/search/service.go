@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -67,6 +68,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err e
 			s.closeAll()
 		}
 	}()
+	if cfg.GCPercent > 0 {
+		// The whole process's: in `slotmesh dev` every service shares it.
+		prev := debug.SetGCPercent(cfg.GCPercent)
+		log.Info("search: garbage collector tuned", "gogc", cfg.GCPercent, "was", prev)
+	}
 	store := postgres.NewStore(deps.Pool)
 	var (
 		index   app.Index
@@ -115,7 +121,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err e
 		}
 		var wg sync.WaitGroup
 		wg.Go(func() { replica.Follow(bg, cfg.FollowEvery, log) })
-		prune(bg, store, log)
+		prune(bg, replica, log)
 		wg.Wait()
 	}()
 	log.Info("search service started", "engine", cfg.Engine(), "topics", Topics(), "cache_ttl", cfg.QueryTTL)
@@ -124,7 +130,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err e
 
 // prune forgets long-finished bookings every PruneEvery (any replica may;
 // deleting twice is harmless).
-func prune(ctx context.Context, store *postgres.Store, log *slog.Logger) {
+func prune(ctx context.Context, store interface {
+	Prune(context.Context, time.Time) (int64, error)
+}, log *slog.Logger) {
 	t := time.NewTicker(PruneEvery)
 	defer t.Stop()
 	for {

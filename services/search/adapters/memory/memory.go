@@ -130,6 +130,29 @@ type cand struct {
 	d float64
 }
 
+// scratch is one Nearest's working memory, reused (a dense city's query
+// meets thousands of candidates: allocating them anew each time is most of
+// a search's garbage).
+type scratch struct {
+	cands []cand
+	read  map[int64]struct{}
+	seen  map[*entry]struct{}
+}
+
+var scratches = sync.Pool{New: func() any {
+	return &scratch{read: make(map[int64]struct{}, 64), seen: map[*entry]struct{}{}}
+}}
+
+func (s *scratch) put() {
+	if cap(s.cands) > 1<<16 {
+		return // an outlier: let it go
+	}
+	clear(s.cands[:cap(s.cands)]) // no entry kept alive by the pool
+	clear(s.read)
+	clear(s.seen)
+	scratches.Put(s)
+}
+
 // Nearest reads the cells covering growing discs around the point (the
 // postgres engine's walk, in memory), until q.Limit candidates lie within
 // the disc read, then orders them by (distance, vendor id).
@@ -164,12 +187,14 @@ func (x *Index) Nearest(_ context.Context, q app.GeoQuery) ([]app.Hit, error) {
 			}
 		}
 	}
+	sc := scratches.Get().(*scratch)
+	defer sc.put()
 	var seen map[*entry]struct{}
 	if len(tags) > 1 {
-		seen = map[*entry]struct{}{}
+		seen = sc.seen
 	}
-	read := make(map[int64]struct{}, 64)
-	var cands []cand
+	read, cands := sc.read, sc.cands[:0]
+	defer func() { sc.cands = cands }()
 	for {
 		disc = min(disc, q.RadiusKm)
 		for _, c := range domain.Cover(level, q.Lat, q.Lng, disc) {

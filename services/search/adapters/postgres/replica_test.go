@@ -87,12 +87,22 @@ func TestReplicaAnswersAsTheReadModel(t *testing.T) {
 			t.Errorf("query %+v finds nothing: a useless check", q)
 		}
 		for name, r := range map[string]*postgres.Replica{"writer": writer, "follower": follower, "warmed": warmed} {
-			got, err := (&app.App{Index: r.Index, Store: r}).Search(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(w, got) {
-				t.Errorf("%s, query %+v:\nread model %+v\nreplica    %+v", name, q, w, got)
+			// The follower sees the writer's bookings (their holds) within
+			// a few Follow intervals.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				got, err := (&app.App{Index: r.Index, Store: r}).Search(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if reflect.DeepEqual(w, got) {
+					break
+				}
+				if name != "follower" || time.Now().After(deadline) {
+					t.Errorf("%s, query %+v:\nread model %+v\nreplica    %+v", name, q, w, got)
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
 		}
 	}

@@ -23,6 +23,13 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 var _ app.Store = (*Store)(nil)
 
+// touched is a vendor row's new updated_at: now, but always later than the
+// value it replaces (two transactions' now() need not follow their commit
+// order), so a replica that read the row before a write always sees the
+// write's updated_at differ. Every write that changes what a replica keeps
+// of a vendor — its row, its units, its holds — touches it.
+const touched = `greatest(now(), vendors.updated_at + interval '1 microsecond')`
+
 const vendorCols = `vendor_id, version, kind, name, tags, lat, lng, active, active_units,
 	timezone, hours, slot_minutes, stay_minutes, check_in, check_out`
 
@@ -45,7 +52,7 @@ func (s *Store) ApplyVendor(ctx context.Context, v domain.Vendor) (domain.Vendor
 			tags = excluded.tags, lat = excluded.lat, lng = excluded.lng, active = excluded.active,
 			active_units = excluded.active_units, timezone = excluded.timezone, hours = excluded.hours,
 			slot_minutes = excluded.slot_minutes, stay_minutes = excluded.stay_minutes,
-			check_in = excluded.check_in, check_out = excluded.check_out, updated_at = now()
+			check_in = excluded.check_in, check_out = excluded.check_out, updated_at = `+touched+`
 		WHERE vendors.version < excluded.version`,
 		v.ID, v.Version, v.Kind, v.Name, tags, v.Lat, v.Lng, v.Active, v.ActiveUnits,
 		sc.Timezone, hours, sc.SlotMinutes, sc.StayMinutes, sc.CheckIn, sc.CheckOut)
@@ -82,7 +89,7 @@ func (s *Store) ApplyUnits(ctx context.Context, vendorID string, version int64, 
 		// updated_at moves even when the version does not: replicas of
 		// the memory engine follow it to re-read the units.
 		_, err := tx.Exec(ctx, `UPDATE vendors SET active_units = CASE WHEN version < $3 THEN $2 ELSE active_units END,
-			version = greatest(version, $3), updated_at = now() WHERE vendor_id = $1`, vendorID, activeUnits, version)
+			version = greatest(version, $3), updated_at = `+touched+` WHERE vendor_id = $1`, vendorID, activeUnits, version)
 		return err
 	})
 	if err != nil {
@@ -140,6 +147,10 @@ func (s *Store) ApplyBooking(ctx context.Context, b domain.Booking) error {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM holds WHERE booking_id = $1`, b.ID); err != nil {
+			return err
+		}
+		// Replicas of the memory engine follow updated_at to re-read holds.
+		if _, err := tx.Exec(ctx, `UPDATE vendors SET updated_at = `+touched+` WHERE vendor_id = $1`, b.VendorID); err != nil {
 			return err
 		}
 		if !b.Holding || len(b.Units) == 0 {
