@@ -225,6 +225,7 @@ func TestConsole(t *testing.T) {
 	t.Run("scenarios", func(t *testing.T) {
 		t.Run("FindBookAvailRefund", func(t *testing.T) { t.Parallel(); findBookAvailRefund(t, b, sys.URL) })
 		t.Run("RaceForTheLastTable", func(t *testing.T) { t.Parallel(); raceForLastTable(t, b, api) })
+		t.Run("HotelNight", func(t *testing.T) { t.Parallel(); hotelNight(t, b, api) })
 		t.Run("ChangeAndCancel", func(t *testing.T) { t.Parallel(); changeAndCancel(t, b, api) })
 		t.Run("StreamAuth", func(t *testing.T) { t.Parallel(); streamAuth(t, api) })
 		t.Run("Screenshots", func(t *testing.T) { t.Parallel(); screenshots(t, b, api) })
@@ -465,6 +466,41 @@ func changeAndCancel(t *testing.T, b context.Context, api *client) {
 	}
 }
 
+// A diner finds a hotel room for a night and books it; the manager's book
+// of that day shows the stay.
+func hotelNight(t *testing.T, b context.Context, api *client) {
+	tag := "inn" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	date, _ := day(7)
+	owner := api.user("owner-" + tag + "@example.com")
+	vendorID := api.vendorAt(owner, place{"hotel", "Hotel " + tag, "Unter den Linden 77, Berlin", []string{"spa", tag}, 52.5163, 13.3806},
+		[]unit{{"Room 101", 2}, {"Room 102", 2}})
+	diner := newPerson(t, b, api.base, "Hugo")
+	hash := "#/search?" + url.Values{"tags": {tag}, "kind": {"hotel"}, "place": {"Berlin"}, "date": {date}, "time": {"15:00"},
+		"party": {"2"}, "go": {"1"}}.Encode()
+	diner.signUp("hugo-"+tag+"@example.com", hash)
+	diner.findResult(hash, fmt.Sprintf(`li.result[data-vendor=%q] button.time`, vendorID))
+	if got := diner.text("li.result .tzline"); !strings.Contains(got, "Check-in") {
+		t.Fatalf("a hotel's result: %q", got)
+	}
+	diner.click(fmt.Sprintf(`li.result[data-vendor=%q] button.time`, vendorID))
+	diner.wait("the booking dialog", `document.querySelector('dialog .deposit')`, 5*time.Second)
+	if got := diner.text("dialog .deposit"); !strings.Contains(got, "€50.00") {
+		t.Fatalf("the hotel's deposit: %q", got)
+	}
+	diner.click("dialog button.confirm")
+	diner.wait("booked", `document.querySelector('dialog .booked')`, 15*time.Second)
+	if got := diner.text("dialog .booked"); !strings.Contains(got, "15:00") || !strings.Contains(got, "Room 10") {
+		t.Fatalf("booked: %q", got)
+	}
+
+	mgr := newPerson(t, b, api.base, "Hotel manager")
+	mgr.open("#/login?next=" + url.QueryEscape("#/manage/book/"+vendorID+"?date="+date))
+	mgr.wait("the log-in form", `document.querySelector('main form input[name=email]')`, 10*time.Second)
+	mgr.fill("main form", map[string]string{"email": "owner-" + tag + "@example.com", "password": password})
+	mgr.click("main form button[type=submit]")
+	mgr.wait("the stay in the book", `document.querySelector('.live[data-state=live]') && document.querySelector('.block[data-status=CONFIRMED]')`, 15*time.Second)
+}
+
 // The stream answers managers only, and speaks SSE.
 func streamAuth(t *testing.T, api *client) {
 	tag := "sse" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
@@ -581,6 +617,7 @@ func (c *client) vendor(token, name, tag string, units []unit) string {
 }
 
 type place struct {
+	kind          string // restaurant (default) or hotel
 	name, address string
 	tags          []string
 	lat, lng      float64
@@ -593,11 +630,19 @@ func (c *client) vendorAt(token string, p place, units []unit) string {
 		hours = append(hours, map[string]string{"weekday": d, "open": "12:00", "close": "23:00"})
 	}
 	var v struct{ ID string }
-	c.must("POST", "/v1/vendors", token, map[string]any{"kind": "restaurant", "name": p.name, "timezone": "Europe/Berlin",
+	body := map[string]any{"kind": "restaurant", "name": p.name, "timezone": "Europe/Berlin",
 		"address": p.address, "location": map[string]float64{"lat": p.lat, "lng": p.lng},
 		"tags": p.tags, "opening_hours": hours, "slot_minutes": 30, "stay_minutes": 90,
 		"deposit":      map[string]any{"amount": 1000, "currency": "EUR", "per": "booking"},
-		"cancellation": map[string]int{"free_until_hours_before": 24}}, &v)
+		"cancellation": map[string]int{"free_until_hours_before": 24}}
+	if p.kind == "hotel" {
+		body["kind"] = "hotel"
+		delete(body, "slot_minutes")
+		delete(body, "stay_minutes")
+		body["check_in"], body["check_out"] = "15:00", "11:00"
+		body["deposit"] = map[string]any{"amount": 5000, "currency": "EUR", "per": "booking"}
+	}
+	c.must("POST", "/v1/vendors", token, body, &v)
 	c.must("POST", "/v1/vendors/"+v.ID+"/units", token, map[string]any{"units": units}, nil)
 	return v.ID
 }
@@ -661,10 +706,10 @@ func screenshots(t *testing.T, b context.Context, api *client) {
 	owner := api.userNamed("owner-"+tag+"@example.com", "Marta Rossi")
 	// Their own tag ("trattoria-<tag>") keeps other scenarios' vendors out of the pictures.
 	tt := "trattoria-" + tag
-	vendorID := api.vendorAt(owner, place{"Trattoria Rosa", "Torstraße 96, 10119 Berlin", []string{"italian", "pizza", "vegan", tt}, 52.5292, 13.4015},
+	vendorID := api.vendorAt(owner, place{"", "Trattoria Rosa", "Torstraße 96, 10119 Berlin", []string{"italian", "pizza", "vegan", tt}, 52.5292, 13.4015},
 		[]unit{{"T1", 2}, {"T2", 2}, {"T3", 4}, {"T4", 4}, {"T5", 6}, {"Terrace", 8}})
-	api.vendorAt(owner, place{"Osteria del Ponte", "Oranienburger Str. 32, 10117 Berlin", []string{"italian", "wine", tt}, 52.5245, 13.3945}, []unit{{"A", 4}})
-	api.vendorAt(owner, place{"Pasta Fresca", "Kastanienallee 7, 10435 Berlin", []string{"italian", "pasta", tt}, 52.5381, 13.4094}, []unit{{"A", 4}})
+	api.vendorAt(owner, place{"", "Osteria del Ponte", "Oranienburger Str. 32, 10117 Berlin", []string{"italian", "wine", tt}, 52.5245, 13.3945}, []unit{{"A", 4}})
+	api.vendorAt(owner, place{"", "Pasta Fresca", "Kastanienallee 7, 10435 Berlin", []string{"italian", "pasta", tt}, 52.5381, 13.4094}, []unit{{"A", 4}})
 	var diners []string
 	for i := range 4 {
 		diners = append(diners, api.user(fmt.Sprintf("guest%d-%s@example.com", i, tag)))

@@ -59,7 +59,7 @@ export async function searchPage(view, q) {
         h('h3', {}, it.name),
         h('p', { class: 'muted' }, `${it.kind === 'hotel' ? 'Hotel' : 'Restaurant'} · ${it.distance_km.toFixed(1)} km · ${v.address}`),
         it.tags.length ? h('p', { class: 'tags' }, it.tags.map((t) => h('span', { class: 'tag' }, t))) : null,
-        h('p', { class: 'tzline' }, `Free times for ${party}, ${zoneLabel(v.timezone, start)}:`),
+        h('p', { class: 'tzline' }, `${it.kind === 'hotel' ? 'Check-in, one night,' : 'Free times'} for ${party}, ${zoneLabel(v.timezone, start)}:`),
         h('div', { class: 'times', role: 'group', 'aria-label': `Free times at ${it.name}` },
           times.map((t) => h('button', { type: 'button', class: 'time', 'data-start': t,
             'aria-label': `Book ${it.name} at ${when(t, v.timezone)}`,

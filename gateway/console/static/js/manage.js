@@ -60,8 +60,10 @@ export async function onboardPage(view) {
     h('fieldset', {}, h('legend', {}, 'Opening hours'),
       h('div', { class: 'row' }, field('Opens', { name: 'open', type: 'time', value: '12:00' }), field('Closes', { name: 'close', type: 'time', value: '23:00' })),
       h('div', { class: 'days' }, days.map((d) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'day', value: d, checked: true }), ' ' + d.slice(0, 3))))),
-    h('div', { class: 'row' }, field('Booking grid (minutes)', { name: 'slot', type: 'number', value: 30, min: 5, max: 240 }),
+    h('div', { class: 'row for-restaurant' }, field('Booking grid (minutes)', { name: 'slot', type: 'number', value: 30, min: 5, max: 240 }),
       field('Stay (minutes)', { name: 'stay', type: 'number', value: 90, min: 15, max: 720 })),
+    h('div', { class: 'row for-hotel', hidden: true }, field('Check-in', { name: 'check_in', type: 'time', value: '15:00' }),
+      field('Check-out', { name: 'check_out', type: 'time', value: '11:00' })),
     h('fieldset', {}, h('legend', {}, 'Deposit and cancellation'),
       h('div', { class: 'row' }, field('Deposit', { name: 'deposit', type: 'number', step: '0.01', min: 0, value: '10.00' }),
         field('Currency', { name: 'currency', value: 'EUR', maxlength: 3 }),
@@ -71,6 +73,12 @@ export async function onboardPage(view) {
       h('button', { type: 'button', onclick: () => addUnit(`T${unitsBox.children.length + 1}`, 2) }, 'Add a unit')),
     out,
     h('button', { type: 'submit', class: 'primary' }, 'Onboard'));
+  const kindChanged = () => {
+    const hotel = form.elements.kind.value === 'hotel';
+    form.querySelector('.for-restaurant').hidden = hotel;
+    form.querySelector('.for-hotel').hidden = !hotel;
+  };
+  for (const r of form.querySelectorAll('input[name=kind]')) r.addEventListener('change', kindChanged);
   cityField.querySelector('select').addEventListener('change', (e) => {
     const c = cities.find((c) => c.name === e.target.value);
     if (!c) return;
@@ -92,6 +100,7 @@ export async function onboardPage(view) {
       cancellation: { free_until_hours_before: Number(f.get('free') || 0) },
     };
     if (kind === 'restaurant') { body.slot_minutes = Number(f.get('slot')); body.stay_minutes = Number(f.get('stay')); }
+    else { body.check_in = f.get('check_in'); body.check_out = f.get('check_out'); }
     const names = f.getAll('unit_name'), caps = f.getAll('unit_cap');
     const units = names.map((n, i) => ({ name: String(n).trim(), capacity: Number(caps[i]) })).filter((u) => u.name);
     const btn = form.querySelector('button[type=submit]');
