@@ -233,11 +233,9 @@ func (x *Index) Nearest(_ context.Context, q app.GeoQuery) ([]app.Hit, error) {
 		disc *= 2
 	}
 	cands = slices.DeleteFunc(cands, func(c cand) bool { return c.d > disc })
-	slices.SortFunc(cands, func(a, b cand) int {
-		return cmp.Or(cmp.Compare(a.d, b.d), strings.Compare(a.e.doc.VendorID, b.e.doc.VendorID))
-	})
-	out := make([]app.Hit, 0, min(len(cands), q.Limit))
-	for _, c := range cands[:min(len(cands), q.Limit)] {
+	cands = first(cands, q.Limit)
+	out := make([]app.Hit, 0, len(cands))
+	for _, c := range cands {
 		tags := c.e.doc.Tags
 		if tags == nil {
 			tags = []string{}
@@ -245,6 +243,53 @@ func (x *Index) Nearest(_ context.Context, q app.GeoQuery) ([]app.Hit, error) {
 		out = append(out, app.Hit{VendorID: c.e.doc.VendorID, Name: c.e.doc.Name, Kind: c.e.doc.Kind, Tags: slices.Clone(tags), DistanceKm: c.d})
 	}
 	return out, nil
+}
+
+// compare orders candidates by (distance, vendor id).
+func compare(a, b cand) int {
+	if a.d != b.d {
+		return cmp.Compare(a.d, b.d)
+	}
+	return strings.Compare(a.e.doc.VendorID, b.e.doc.VendorID)
+}
+
+// first returns the k first of cs in (distance, vendor id) order, sorted,
+// reordering cs: a bounded max-heap when k is much smaller than cs (a
+// dense city's disc holds thousands of candidates for a page of 20),
+// else a sort.
+func first(cs []cand, k int) []cand {
+	if len(cs) <= 4*k {
+		slices.SortFunc(cs, compare)
+		return cs[:min(len(cs), k)]
+	}
+	h := cs[:k] // a max-heap: h[0] is the last of the k best so far
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= k {
+				return
+			}
+			if r := l + 1; r < k && compare(h[r], h[l]) > 0 {
+				l = r
+			}
+			if compare(h[l], h[i]) <= 0 {
+				return
+			}
+			h[i], h[l] = h[l], h[i]
+			i = l
+		}
+	}
+	for i := k/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, c := range cs[k:] {
+		if compare(c, h[0]) < 0 {
+			h[0] = c
+			down(0)
+		}
+	}
+	slices.SortFunc(h, compare)
+	return h
 }
 
 func after(d float64, id string, a *app.After) bool {
