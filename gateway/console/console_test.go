@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/testenv"
 )
@@ -153,6 +154,14 @@ func (p *person) text(sel string) string {
 	p.t.Helper()
 	v, _ := p.eval(fmt.Sprintf("(document.querySelector(%s) || {innerText: ''}).innerText", q(sel))).(string)
 	return v
+}
+
+// keys types keys into the focused element, as a keyboard would.
+func (p *person) keys(k string) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, chromedp.KeyEvent(k)); err != nil {
+		p.t.Fatalf("%s: keys: %v", p.name, err)
+	}
 }
 
 func (p *person) click(sel string) {
@@ -482,7 +491,15 @@ func hotelNight(t *testing.T, b context.Context, api *client) {
 	if got := diner.text("li.result .tzline"); !strings.Contains(got, "Check-in") {
 		t.Fatalf("a hotel's result: %q", got)
 	}
-	diner.click(fmt.Sprintf(`li.result[data-vendor=%q] button.time`, vendorID))
+	// By keyboard: Enter on a time opens the dialog with the focus inside,
+	// Escape closes it and gives the focus back to the time.
+	timeSel := fmt.Sprintf(`li.result[data-vendor=%q] button.time`, vendorID)
+	diner.eval(fmt.Sprintf("document.querySelector(%s).focus()", q(timeSel)))
+	diner.keys(kb.Enter)
+	diner.wait("the dialog, focused", `document.querySelector('dialog[open]') && document.querySelector('dialog[open]').contains(document.activeElement)`, 5*time.Second)
+	diner.keys(kb.Escape)
+	diner.wait("the dialog closed, focus back on the time", fmt.Sprintf("!document.querySelector('dialog') && document.activeElement === document.querySelector(%s)", q(timeSel)), 5*time.Second)
+	diner.keys(kb.Enter)
 	diner.wait("the booking dialog", `document.querySelector('dialog .deposit')`, 5*time.Second)
 	if got := diner.text("dialog .deposit"); !strings.Contains(got, "€50.00") {
 		t.Fatalf("the hotel's deposit: %q", got)

@@ -124,7 +124,6 @@ export async function onboardPage(view) {
 // blocks on a time axis, live from the stream.
 export async function bookPage(view, id, q) {
   const v = await vendor(id, true);
-  remember(v);
   const tz = v.timezone;
   const date = q.get('date') || dateIn(tz);
   const units = await all(`/v1/vendors/${id}/units?limit=1000`, 20);
@@ -198,11 +197,13 @@ export async function bookPage(view, id, q) {
     totals.textContent = `${active.length} booked, ${active.reduce((n, b) => n + b.party_size, 0)} guests · deposits held ${money(held, cur)} · refunded ${money(refunded, cur)}`;
   };
 
-  const put = (b, fromStream) => {
+  // put applies a booking if it is newer than the one held; draw = false when loading many.
+  const put = (b, fromStream, draw = true) => {
     const old = bookings.get(b.id);
     if (old && old.version > b.version) return;
-    if (!overlaps(b)) { bookings.delete(b.id); render(); return; }
+    if (!overlaps(b)) { bookings.delete(b.id); if (draw) render(); return; }
     bookings.set(b.id, b);
+    if (!draw) return;
     render();
     if (fromStream && (!old || old.status !== b.status)) {
       announce.textContent = `${statusLabel[b.status] || b.status}: ${b.units.map((u) => u.name).join(', ')} at ${hm(b.start, tz)}, ${b.party_size} guests`;
@@ -215,7 +216,7 @@ export async function bookPage(view, id, q) {
     const range = `from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(to))}&limit=200`;
     const [cur, past] = await Promise.all([all(`/v1/vendors/${id}/bookings?scope=current&${range}`),
       all(`/v1/vendors/${id}/bookings?scope=past&${range}`).catch(() => [])]);
-    for (const b of [...past, ...cur]) put(b, false);
+    for (const b of [...past, ...cur]) put(b, false, false);
     render();
   };
 
@@ -254,7 +255,8 @@ export async function bookPage(view, id, q) {
     nav, legend(), totals, h('div', { class: 'bookwrap' }, grid), announce,
     h('h2', {}, 'The day in order'), list);
   render();
-  await load();
+  await load(); // a 403 (not a manager) ends here, before the vendor is remembered
+  remember(v);
   const stop = follow(`/v1/vendors/${id}/bookings/stream`, (event, data) => {
     if (event === 'ready') load().catch((e) => toast('Reload failed: ' + e.message));
     else if (event === 'booking' && data?.booking) put(data.booking, true);
