@@ -38,6 +38,10 @@ usage:
                              through HTTP); run it again to continue an interrupted seed
   slotmesh load              open-loop load against the gateway (-rate, -duration, -mix,
                              -gateway, -report DIR): HDR latencies, errors, JSON + Markdown
+  slotmesh nats              the embedded nats-server (JetStream) as its own process (-port, -dir)
+  slotmesh kafka             the in-process Kafka broker (kfake) as its own process (-port, -dir)
+  slotmesh chaos             two replicas of every service as processes, load, and SIGKILL +
+                             restart of one part at a time; reconciles after each (-short for CI)
 
 Configuration is by environment: NATS_URL, PG_URL, REDIS_URL, REDIS_PREFIX, HTTP_ADDR,
 LOG_LEVEL, LOG_FORMAT, JWT_PRIVATE_KEY_FILE, ... (see README.md). dev also reads
@@ -70,6 +74,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = seedCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "load":
 		err = loadCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "nats":
+		err = natsCmd(ctx, args[1:], stdout, stderr)
+	case "kafka":
+		err = kafkaCmd(ctx, args[1:], stdout, stderr)
+	case "chaos":
+		err = chaosCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintf(stdout, usage, mesh.Services)
 		return 0

@@ -48,6 +48,11 @@ type Config struct {
 	// SameProcess says the system under test runs in this process (tests),
 	// so the CPU fraction includes it.
 	SameProcess bool
+	// Observe, when set, also sees every measured request (and every arrival
+	// dropped at the in-flight cap, with status 0): its scheduled start, its
+	// latency from then, its status and error code. Chaos runs bucket these
+	// per second. Called concurrently.
+	Observe func(op string, at time.Time, latency time.Duration, status int, code string)
 }
 
 type vendorRef struct {
@@ -253,7 +258,11 @@ func (g *Generator) Run(ctx context.Context) (*Report, error) {
 	st := sched.Run(ctx, WallClock{}, func(a Arrival) {
 		g.do(ctx, next(a.Seq), a.At)
 	}, func(a Arrival) {
-		g.rec.Record(next(a.Seq), 0, 0, "dropped_in_flight_cap")
+		op := next(a.Seq)
+		g.rec.Record(op, 0, 0, "dropped_in_flight_cap")
+		if g.cfg.Observe != nil {
+			g.cfg.Observe(op, a.At, 0, 0, "dropped_in_flight_cap")
+		}
 	})
 	wall := time.Since(started)
 	cpu := processCPU() - cpu0
@@ -449,7 +458,11 @@ func (g *Generator) record(op string, at time.Time, status int, code string, err
 	if err != nil {
 		status, code = 0, transportCode(err)
 	}
-	g.rec.Record(op, time.Since(at), status, code)
+	lat := time.Since(at)
+	g.rec.Record(op, lat, status, code)
+	if g.cfg.Observe != nil {
+		g.cfg.Observe(op, at, lat, status, code)
+	}
 }
 
 func transportCode(err error) string {
