@@ -171,6 +171,16 @@ func runPgbench(b *testing.B, pgbench, pgURL string) float64 {
 	if err := os.WriteFile(path, []byte(script.String()), 0o600); err != nil {
 		b.Fatal(err)
 	}
+	// BENCH_PGBENCH_SCRIPT: keep a copy of the script (go tool task bench
+	// publishes it next to the report).
+	if keep := os.Getenv("BENCH_PGBENCH_SCRIPT"); keep != "" {
+		head := "-- pgbench script of BenchmarkBookingMeshVsPgbench (services/booking/bench_test.go): the booking service's hold\n" +
+			"-- transaction, adapters/postgres.HoldStatements, with pgbench variables for its parameters. Run as\n" +
+			"-- pgbench -n -M prepared -c " + strconv.Itoa(benchConcurrency) + " -j 2 -T 5 -f <this file> <database>  (vendor and units made by the benchmark)\n"
+		if err := os.WriteFile(keep, []byte(head+script.String()), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
 	out, err := exec.Command(pgbench, "-n", "-M", "prepared", "-c", strconv.Itoa(benchConcurrency), "-j", "2", "-T", "5", "-f", path, pgURL).CombinedOutput()
 	if err != nil {
 		b.Fatalf("pgbench: %v\n%s\nscript:\n%s", err, out, script.String())

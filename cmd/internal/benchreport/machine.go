@@ -1,0 +1,193 @@
+package benchreport
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Machine is what the figures came from.
+type Machine struct {
+	Host      string     `json:"host"`
+	CPU       string     `json:"cpu"`
+	Cores     int        `json:"cores"`
+	MemGiB    float64    `json:"mem_gib"`
+	Go        string     `json:"go"`
+	OS        string     `json:"os"`
+	Kernel    string     `json:"kernel"`
+	Postgres  string     `json:"postgres"`
+	PgbenchV  string     `json:"pgbench"`
+	Started   time.Time  `json:"started"`
+	Finished  time.Time  `json:"finished"`
+	LoadStart [3]float64 `json:"load_start"` // 1, 5 and 15 minutes, when the run started
+	LoadEnd   [3]float64 `json:"load_end"`
+	// BusyStart is the share of all cores busy over one second just before
+	// the run (a shared box is busy before we start), 0..1; -1 unknown.
+	BusyStart float64 `json:"busy_start"`
+}
+
+// LoadAvg reads /proc/loadavg: the 1, 5 and 15 minute load averages.
+func LoadAvg() ([3]float64, error) {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return [3]float64{}, err
+	}
+	return parseLoadAvg(string(raw))
+}
+
+func parseLoadAvg(s string) ([3]float64, error) {
+	var l [3]float64
+	f := strings.Fields(s)
+	if len(f) < 3 {
+		return l, fmt.Errorf("loadavg %q", s)
+	}
+	for i := range 3 {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return l, fmt.Errorf("loadavg %q: %w", s, err)
+		}
+		l[i] = v
+	}
+	return l, nil
+}
+
+// Probe reads the machine: CPU model and cores, memory, OS and kernel, the
+// Go toolchain that runs the benchmarks (goCmd), the Postgres server at
+// pgURL and pgbench's version. What it cannot read it leaves empty.
+func Probe(ctx context.Context, goCmd, pgURL string) Machine {
+	m := Machine{Cores: runtime.NumCPU(), Started: time.Now().UTC()}
+	m.Host, _ = os.Hostname()
+	m.LoadStart, _ = LoadAvg()
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+		f.Close()
+	}
+	if raw, err := os.ReadFile("/proc/meminfo"); err == nil {
+		m.MemGiB = memTotalGiB(string(raw))
+	}
+	if raw, err := os.ReadFile("/etc/os-release"); err == nil {
+		m.OS = osPrettyName(string(raw))
+	}
+	if m.OS == "" {
+		m.OS = runtime.GOOS
+	}
+	if raw, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(raw))
+	}
+	m.Go = runtime.Version()
+	if out, err := exec.CommandContext(ctx, goCmd, "env", "GOVERSION").Output(); err == nil {
+		m.Go = strings.TrimSpace(string(out))
+	}
+	m.Go += " " + runtime.GOOS + "/" + runtime.GOARCH
+	if out, err := exec.CommandContext(ctx, "pgbench", "--version").Output(); err == nil {
+		m.PgbenchV = strings.TrimSpace(string(out))
+	}
+	if pgURL != "" {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if conn, err := pgx.Connect(cctx, pgURL); err == nil {
+			var v string
+			if conn.QueryRow(cctx, `SHOW server_version`).Scan(&v) == nil {
+				m.Postgres = "PostgreSQL " + v
+			}
+			_ = conn.Close(cctx)
+		}
+		cancel()
+	}
+	m.BusyStart = cpuBusy(ctx, time.Second)
+	return m
+}
+
+func memTotalGiB(meminfo string) float64 {
+	for line := range strings.Lines(meminfo) {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseFloat(f[0], 64)
+				return kb / (1 << 20)
+			}
+		}
+	}
+	return 0
+}
+
+func osPrettyName(osRelease string) string {
+	for line := range strings.Lines(osRelease) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "PRETTY_NAME="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return ""
+}
+
+// cpuBusy is the share of CPU time not idle over d, from /proc/stat.
+func cpuBusy(ctx context.Context, d time.Duration) float64 {
+	read := func() (busy, total float64, ok bool) {
+		raw, err := os.ReadFile("/proc/stat")
+		if err != nil {
+			return 0, 0, false
+		}
+		return parseProcStat(string(raw))
+	}
+	b0, t0, ok0 := read()
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+		return -1
+	}
+	b1, t1, ok1 := read()
+	if !ok0 || !ok1 || t1 <= t0 {
+		return -1
+	}
+	return (b1 - b0) / (t1 - t0)
+}
+
+// parseProcStat sums the first "cpu" line: busy is all but idle and iowait.
+func parseProcStat(stat string) (busy, total float64, ok bool) {
+	for line := range strings.Lines(stat) {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[0] != "cpu" {
+			continue
+		}
+		for i, s := range f[1:] {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return 0, 0, false
+			}
+			if i >= 8 { // guest and guest_nice are already in user and nice
+				break
+			}
+			total += v
+			if i != 3 && i != 4 {
+				busy += v
+			}
+		}
+		return busy, total, true
+	}
+	return 0, 0, false
+}
+
+// String is the machine in one line.
+func (m Machine) String() string {
+	return fmt.Sprintf("%s, %d cores, %.0f GiB RAM, %s, %s", orUnknown(m.CPU), m.Cores, m.MemGiB, orUnknown(m.OS), m.Go)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
