@@ -74,9 +74,23 @@ func IdempotencyKey(ctx context.Context) string {
 // apperr.Unavailable and a timeout apperr.Timeout.
 func Call[Req, Resp any](ctx context.Context, nc *nats.Conn, subject string, req Req) (Resp, error) {
 	var zero Resp
+	data, err := CallRaw(ctx, nc, subject, req)
+	if err != nil {
+		return zero, err
+	}
+	var out Resp
+	if err := json.Unmarshal(data, &out); err != nil {
+		return zero, fmt.Errorf("natsrpc: decode %s response: %w", subject, err)
+	}
+	return out, nil
+}
+
+// CallRaw is Call for a caller that passes the answer on as it came: the
+// reply's JSON, undecoded, or the error Call would return.
+func CallRaw[Req any](ctx context.Context, nc *nats.Conn, subject string, req Req) ([]byte, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return zero, fmt.Errorf("natsrpc: encode %s request: %w", subject, err)
+		return nil, fmt.Errorf("natsrpc: encode %s request: %w", subject, err)
 	}
 	msg := nats.NewMsg(subject)
 	msg.Data = body
@@ -96,16 +110,12 @@ func Call[Req, Resp any](ctx context.Context, nc *nats.Conn, subject string, req
 	}
 	reply, err := nc.RequestMsgWithContext(ctx, msg)
 	if err != nil {
-		return zero, transportError(subject, err)
+		return nil, transportError(subject, err)
 	}
 	if err := ReplyError(reply); err != nil {
-		return zero, err
+		return nil, err
 	}
-	var out Resp
-	if err := json.Unmarshal(reply.Data, &out); err != nil {
-		return zero, fmt.Errorf("natsrpc: decode %s response: %w", subject, err)
-	}
-	return out, nil
+	return reply.Data, nil
 }
 
 // ReplyError rebuilds the *apperr.Error of a micro error reply; nil when the

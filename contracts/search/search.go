@@ -177,3 +177,9 @@ func NewClient(nc *nats.Conn) *Client { return &Client{nc: nc} }
 func (c *Client) Search(ctx context.Context, r SearchRequest) (Result, error) {
 	return natsrpc.Call[SearchRequest, Result](ctx, c.nc, SubjectQuery, r)
 }
+
+// SearchJSON runs one page of a search and returns the Result's JSON as the
+// service sent it, for a caller that only passes it on.
+func (c *Client) SearchJSON(ctx context.Context, r SearchRequest) ([]byte, error) {
+	return natsrpc.CallRaw(ctx, c.nc, SubjectQuery, r)
+}
