@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	wire "github.com/slotmesh/slotmesh/contracts/search"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
 	"github.com/slotmesh/slotmesh/services/search/adapters/redis"
@@ -43,6 +44,10 @@ type Config struct {
 	// default is MemoryGCPercent: see there.
 	GCPercent int
 }
+
+// EventPathBudget is the part of the freshness bound left to the event
+// path (booking commit to the search read model; ~0.5 s measured).
+const EventPathBudget = 500 * time.Millisecond
 
 // MemoryGCPercent is SEARCH_GOGC's default for the memory engine. A replica
 // holds every vendor in memory (~0.5 GiB of long-lived, pointer-rich heap
@@ -115,6 +120,14 @@ func (c Config) Validate() error {
 	}
 	if c.FollowEvery < 10*time.Millisecond || c.FollowEvery > time.Second {
 		errs = append(errs, fmt.Errorf("SEARCH_FOLLOW_EVERY: %s not in [10ms, 1s]: another replica's vendor must be findable here within the 2 s bound", c.FollowEvery))
+	}
+	// The memory engine reads holds from the replica's memory: a booking
+	// another replica consumed is seen here one Follow poll later, and may
+	// be cached for the TTL after that; the event path (~0.5 s measured,
+	// ADR 0013) takes the rest of the freshness bound.
+	if c.Engine() == EngineMemory && c.QueryTTL+c.FollowEvery > wire.Freshness-EventPathBudget {
+		errs = append(errs, fmt.Errorf("SEARCH_CACHE_TTL + SEARCH_FOLLOW_EVERY: %s + %s is more than %s: with the memory engine a booked-out vendor must leave results within %s",
+			c.QueryTTL, c.FollowEvery, wire.Freshness-EventPathBudget, wire.Freshness))
 	}
 	if c.GCPercent < 0 || c.GCPercent > 10000 {
 		errs = append(errs, fmt.Errorf("SEARCH_GOGC: %d not in 0..10000 (0: the runtime's GOGC)", c.GCPercent))
