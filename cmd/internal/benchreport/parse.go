@@ -77,11 +77,12 @@ func ParseLine(line string) (Result, bool) {
 
 // event is one line of `go test -json` (cmd/test2json).
 type event struct {
-	Time    time.Time
-	Action  string
-	Package string
-	Test    string
-	Output  string
+	Time       time.Time
+	ImportPath string // build-output, build-fail
+	Action     string
+	Package    string
+	Test       string
+	Output     string
 }
 
 // Output is what a parse saw besides the results: every output line by
@@ -166,6 +167,9 @@ func (p *Parser) parseJSON(r io.Reader) error {
 		}
 		switch e.Action {
 		case "output":
+			p.jsonOutput(e)
+		case "build-output":
+			e.Package = e.ImportPath
 			p.jsonOutput(e)
 		case "fail":
 			if e.Test == "" && e.Package != "" {

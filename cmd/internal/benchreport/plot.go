@@ -18,7 +18,7 @@ var (
 	green  = color.RGBA{R: 44, G: 160, B: 44, A: 255}
 	red    = color.RGBA{R: 214, G: 39, B: 40, A: 255}
 	grey   = color.RGBA{R: 128, G: 128, B: 128, A: 255}
-	band   = color.RGBA{R: 214, G: 39, B: 40, A: 40}
+	band   = color.NRGBA{R: 214, G: 39, B: 40, A: 45}
 )
 
 type series struct {
@@ -59,6 +59,18 @@ func addLines(p *plot.Plot, ss []series, points bool) error {
 	return nil
 }
 
+func addPoints(p *plot.Plot, xys plotter.XYs, c color.Color) error {
+	sc, err := plotter.NewScatter(xys)
+	if err != nil {
+		return err
+	}
+	sc.Color = c
+	sc.Shape = draw.CircleGlyph{}
+	sc.Radius = vg.Points(2.5)
+	p.Add(sc)
+	return nil
+}
+
 // positive drops the points a log axis cannot show.
 func positive(xys plotter.XYs) plotter.XYs {
 	var out plotter.XYs
@@ -82,21 +94,29 @@ func PlotThroughput(steps []LadderStep, title, path string) error {
 	p.Title.Text = title
 	p.X.Label.Text = "offered load (requests/s)"
 	p.Y.Label.Text = "requests/s"
-	var offered, sent, ok plotter.XYs
+	var sent, ok plotter.XYs
+	top := 0.0
 	for _, s := range steps {
-		offered = append(offered, plotter.XY{X: s.Offered, Y: s.Offered})
+		top = max(top, s.Offered)
 		sent = append(sent, plotter.XY{X: s.Offered, Y: s.Sent})
 		ok = append(ok, plotter.XY{X: s.Offered, Y: s.Answered})
 	}
 	if err := addLines(p, []series{
-		{"offered (ideal)", offered, grey, true},
+		{"offered (all answered)", plotter.XYs{{X: 0, Y: 0}, {X: top, Y: top}}, grey, true},
 		{"sent", sent, blue, false},
 		{"answered 2xx", ok, green, false},
-	}, true); err != nil {
+	}, false); err != nil {
+		return err
+	}
+	if err := addPoints(p, sent, blue); err != nil {
+		return err
+	}
+	if err := addPoints(p, ok, green); err != nil {
 		return err
 	}
 	p.Y.Min, p.X.Min = 0, 0
 	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = 4*vg.Millimeter, -2*vg.Millimeter
 	p.Add(plotter.NewGrid())
 	return p.Save(16*vg.Centimeter, 10*vg.Centimeter, path)
 }
@@ -123,6 +143,7 @@ func PlotLatencyVsLoad(steps []LadderStep, title, path string) error {
 	logY(p)
 	p.X.Min = 0
 	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = 4*vg.Millimeter, -2*vg.Millimeter
 	p.Add(plotter.NewGrid())
 	return p.Save(16*vg.Centimeter, 10*vg.Centimeter, path)
 }

@@ -143,6 +143,9 @@ func TestMarkdown(t *testing.T) {
 func TestRenderWithChaos(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
+	if d := os.Getenv("BENCHREPORT_TEST_OUT"); d != "" { // to look at the plots
+		dir = d
+	}
 	load := time.Date(2026, 11, 26, 4, 0, 0, 0, time.UTC)
 	run := map[string]any{
 		"schema": ChaosSchema, "started_at": load.Add(-time.Minute), "load_started_at": load, "machine": "2 cores", "rate": 20, "down_s": 3,
