@@ -104,7 +104,10 @@ const (
 type Payments interface {
 	// Charge returns the payment's status (a decline is a status, not an error).
 	Charge(ctx context.Context, key, bookingID, userID string, amount int64, currency, method string) (status, declineCode string, err error)
-	Refund(ctx context.Context, key, chargeKey string, amount int64, reason string) error
+	// Refund returns the refund's status: PaySucceeded when the money went
+	// back; "pending" (the provider has not answered) or PayFailed (it
+	// refused) when it did not — the deposit is then still owed.
+	Refund(ctx context.Context, key, chargeKey string, amount int64, reason string) (status string, err error)
 	// Void makes sure key ends up not charged; it returns the final status.
 	Void(ctx context.Context, key, bookingID, reason string) (string, error)
 }

@@ -131,8 +131,14 @@ func (a *App) finish(ctx context.Context, id, to string, userOK bool, policy fun
 // refundDeposit refunds a booking in refund_pending and records it; on
 // failure it stays pending for the sweeper.
 func (a *App) refundDeposit(ctx context.Context, b domain.Booking) domain.Booking {
-	err := a.Payments.Refund(ctx, "booking:"+b.ID+":refund", b.ChargeKey(), b.RefundAmount, b.RefundReason)
+	status, err := a.Payments.Refund(ctx, "booking:"+b.ID+":refund", b.ChargeKey(), b.RefundAmount, b.RefundReason)
 	if err != nil {
+		return b // the sweeper tries again
+	}
+	if status != PaySucceeded {
+		// Not given back (yet): the deposit stays refund_pending — owed, and
+		// visible as such — and the sweeper asks again (a pending refund is
+		// driven to its outcome by payment; a refused one needs an operator).
 		return b
 	}
 	return a.depositSettled(ctx, b.ID, domain.DepositRefundPending, domain.DepositRefunded)

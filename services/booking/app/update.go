@@ -85,13 +85,13 @@ func (a *App) Update(ctx context.Context, r booking.UpdateRequest) (domain.Booki
 	}
 	if err != nil {
 		if diff > 0 { // put the extra deposit back
-			_ = a.Payments.Refund(ctx, step+":revert", step, diff, "booking change failed")
+			_, _ = a.Payments.Refund(ctx, step+":revert", step, diff, "booking change failed")
 		}
 		return domain.Booking{}, err
 	}
 	a.saved(ctx, b)
 	if diff < 0 {
-		_ = a.Payments.Refund(ctx, step+":refund", b.ChargeKey(), -diff, "smaller party")
+		_, _ = a.Payments.Refund(ctx, step+":refund", b.ChargeKey(), -diff, "smaller party")
 	}
 	return b, nil
 }

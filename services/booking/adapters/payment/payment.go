@@ -20,10 +20,10 @@ func (c *Client) Charge(ctx context.Context, key, bookingID, userID string, amou
 	return p.Status, p.DeclineCode, err
 }
 
-// Refund gives money back.
-func (c *Client) Refund(ctx context.Context, key, chargeKey string, amount int64, reason string) error {
-	_, err := c.c.Refund(ctx, wire.RefundRequest{Key: key, ChargeKey: chargeKey, Amount: amount, Reason: reason})
-	return err
+// Refund gives money back; the status says whether it went.
+func (c *Client) Refund(ctx context.Context, key, chargeKey string, amount int64, reason string) (string, error) {
+	r, err := c.c.Refund(ctx, wire.RefundRequest{Key: key, ChargeKey: chargeKey, Amount: amount, Reason: reason})
+	return r.Status, err
 }
 
 // Void makes sure key ends up not charged.

@@ -5,14 +5,23 @@
 // and any other payment method declines with "invalid_payment_method". Like a
 // real provider it is idempotent by key: the same key answers the first
 // outcome and takes money once. It counts what it really did, so tests can
-// assert "charged once". Its memory is its process's: replicas in separate
-// processes do not share it (use a real provider there). Safe for
-// concurrent use.
+// assert "charged once". Safe for concurrent use.
+//
+// Its memory is its process's, yet replicas in separate processes agree the
+// way clients of one real provider do: a charge's reference is derived from
+// its idempotency key and carries its amount (sim_ch_<hash>_<amount>), so
+// any replica refunds a charge another one took, up to its amount per call;
+// that refunds never add up to more than was taken is the payment service's
+// own rule, kept under the payment's row lock (app.Refund).
 package sim
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	wire "github.com/slotmesh/slotmesh/contracts/payment"
@@ -43,7 +52,6 @@ type refund struct {
 // Provider is the simulated provider.
 type Provider struct {
 	mu      sync.Mutex
-	seq     int64
 	charges map[string]*charge // by idempotency key
 	byRef   map[string]*charge
 	refunds map[string]refund // by idempotency key
@@ -81,8 +89,7 @@ func (p *Provider) Charge(ctx context.Context, key string, amount int64, currenc
 	c := &charge{amount: amount, currency: currency, method: method}
 	switch method {
 	case wire.CardVisa, CardMastercard:
-		p.seq++
-		c.ref = fmt.Sprintf("sim_ch_%d", p.seq)
+		c.ref = chargeRef(key, amount)
 		p.byRef[c.ref] = c
 		p.taken++
 	case wire.CardDeclined:
@@ -109,6 +116,13 @@ func (p *Provider) Refund(ctx context.Context, key, chargeRef string, amount int
 		return r.ref, nil
 	}
 	c, ok := p.byRef[chargeRef]
+	if !ok {
+		// Taken by another replica: the reference says how much.
+		if amount, known := parseChargeRef(chargeRef); known {
+			c, ok = &charge{ref: chargeRef, amount: amount}, true
+			p.byRef[chargeRef] = c
+		}
+	}
 	switch {
 	case !ok:
 		return "", app.Refused("resource_missing")
@@ -116,8 +130,7 @@ func (p *Provider) Refund(ctx context.Context, key, chargeRef string, amount int
 		return "", app.Refused("amount_too_large")
 	}
 	c.refunded += amount
-	p.seq++
-	r := refund{ref: fmt.Sprintf("sim_re_%d", p.seq), chargeRef: chargeRef, amount: amount}
+	r := refund{ref: "sim_re_" + digest(key), chargeRef: chargeRef, amount: amount}
 	p.refunds[key] = r
 	return r.ref, nil
 }
@@ -155,4 +168,35 @@ func (p *Provider) Taken(key string) bool {
 	defer p.mu.Unlock()
 	c, ok := p.charges[key]
 	return ok && c.ref != ""
+}
+
+// chargeRef is the reference of the charge under key: the same in every
+// replica, and it carries the amount.
+func chargeRef(key string, amount int64) string {
+	return "sim_ch_" + digest(key) + "_" + strconv.FormatInt(amount, 10)
+}
+
+// parseChargeRef reads the amount back from a chargeRef.
+func parseChargeRef(ref string) (int64, bool) {
+	rest, ok := strings.CutPrefix(ref, "sim_ch_")
+	if !ok {
+		return 0, false
+	}
+	h, amt, ok := strings.Cut(rest, "_")
+	if !ok || len(h) != 24 {
+		return 0, false
+	}
+	if _, err := hex.DecodeString(h); err != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(amt, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+func digest(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:12])
 }

@@ -111,3 +111,30 @@ func TestRefundsNeverExceedTheCharge(t *testing.T) {
 		t.Fatalf("refund the rest: %v, kept %d", err, p.Kept("c"))
 	}
 }
+
+// Two simulators stand for two payment replicas: one takes the charge, the
+// other refunds it (as two clients of one real provider would), never more
+// than was taken in one call, and refs are the same whichever replica answers.
+func TestReplicasShareCharges(t *testing.T) {
+	t.Parallel()
+	a, b := sim.New(), sim.New()
+	ctx := context.Background()
+	refA, _, err := a.Charge(ctx, "k", 1500, "EUR", wire.CardVisa)
+	if err != nil || refA == "" {
+		t.Fatalf("charge: %q %v", refA, err)
+	}
+	if refB, _, _ := b.Charge(ctx, "k", 1500, "EUR", wire.CardVisa); refB != refA {
+		t.Fatalf("same key, other replica: ref %q, want %q", refB, refA)
+	}
+	if _, err := b.Refund(ctx, "r1", refA, 1000); err != nil {
+		t.Fatalf("refund on the other replica: %v", err)
+	}
+	if _, err := sim.New().Refund(ctx, "r2", refA, 1501); err == nil {
+		t.Fatal("a refund over the charge's amount was accepted")
+	}
+	for _, bad := range []string{"sim_ch_1", "sim_ch_zz_100", "ch_123", "sim_ch_000000000000000000000000_-5"} {
+		if _, err := b.Refund(ctx, "r-"+bad, bad, 1); err == nil {
+			t.Fatalf("refund of unknown charge %q accepted", bad)
+		}
+	}
+}
