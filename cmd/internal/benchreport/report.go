@@ -414,7 +414,8 @@ func (r *Report) Markdown() string {
 
 	w("## Throughput against offered load\n\n")
 	if steps := r.Ladder(); len(steps) > 0 {
-		w("`BenchmarkOfferedLoad` (cmd/internal/benchreport): the whole mesh in one process over a small seeded catalogue, and `cmd/internal/loadgen` — the open-loop generator of `slotmesh load`, its default mix (60%% search, 30%% availability, 8%% book, 2%% change) — at each offered rate. The generator runs in the same process and on the same cores as the mesh, so its CPU is in the CPU column and it competes with the mesh at the top rates.\n\n")
+		w("`BenchmarkOfferedLoad` (cmd/internal/benchreport): the whole mesh in one process over a small seeded catalogue, and `cmd/internal/loadgen` — the open-loop generator of `slotmesh load`, its default mix (60%% search, 30%% availability, 8%% book, 2%% change) — at each offered rate. The generator runs in the same process and on the same cores as the mesh, so its CPU is in the CPU column and it competes with the mesh at the top rates. " +
+			"The CPU column is this process's share of all cores: well under 100%% while answers fall behind means other work on the machine had the rest.\n\n")
 		if p := r.Plots["throughput"]; p != "" {
 			w("![achieved against offered load](%s)\n\n", p)
 		}

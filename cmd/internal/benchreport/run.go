@@ -121,7 +121,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if _, ok := ParseLine(line); ok || isConfigLine(line) {
 				raw.WriteString(line + "\n")
 			}
-			if !strings.HasPrefix(line, "=== ") && line != "" && !isBareName(line) {
+			if !strings.HasPrefix(line, "=== ") && !strings.HasPrefix(line, "?   \t") && line != "" && !isBareName(line) {
 				fmt.Fprintln(cfg.Stderr, line)
 			}
 		},
