@@ -240,6 +240,7 @@ func (s *Server) serveStream(ctx context.Context, w http.ResponseWriter, c *stre
 		defer t.Stop()
 		end = t.C
 		_ = rc.SetWriteDeadline(dl) // the server's WriteTimeout must not cut the stream sooner
+		_ = rc.SetReadDeadline(dl)  // nor its ReadTimeout (the background read would end the request)
 	}
 	write := func(f string, args ...any) bool {
 		if _, err := fmt.Fprintf(w, f, args...); err != nil {

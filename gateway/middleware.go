@@ -64,6 +64,10 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// streamSuffix ends the path of the live booking stream, the one route
+// whose deadline is STREAM_TIMEOUT rather than REQUEST_TIMEOUT.
+const streamSuffix = "/bookings/stream"
+
 // middleware wraps every request: request id, deadline, body limit, panic
 // recovery, access log and metrics.
 func (s *Server) middleware(next http.Handler) http.Handler {
@@ -74,7 +78,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			id = uuid.NewString()
 		}
 		w.Header().Set(headerRequestID, id)
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		timeout := s.cfg.RequestTimeout
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, streamSuffix) && s.cfg.StreamTimeout > 0 {
+			timeout = s.cfg.StreamTimeout // a live stream: keep-alives, then "event: reconnect" before this
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		ctx = natsrpc.WithRequestID(ctx, id)
 		r = r.WithContext(ctx)

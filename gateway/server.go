@@ -36,6 +36,7 @@ const Version = "0.1.0"
 type Config struct {
 	Addr           string        // HTTP_ADDR
 	RequestTimeout time.Duration // REQUEST_TIMEOUT: whole request, NATS calls included
+	StreamTimeout  time.Duration // STREAM_TIMEOUT: how long a live stream stays open before it asks the client to reconnect
 	MaxBodyBytes   int64         // MAX_BODY_BYTES: largest request body
 	Services       []string      // micro services /readyz pings
 
@@ -53,6 +54,7 @@ func DefaultConfig() Config {
 	return Config{
 		Addr:           ":8080",
 		RequestTimeout: 10 * time.Second,
+		StreamTimeout:  10 * time.Minute,
 		MaxBodyBytes:   8 << 20, // backstop; each operation has its own, smaller limit
 		Services: []string{user.Service, vendors.Service, booking.Service, payment.Service, bookings.Service,
 			archive.Service, notification.Service, bridge.Service, search.Service},

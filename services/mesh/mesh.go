@@ -80,6 +80,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.Gateway = gateway.DefaultConfig()
 	c.Gateway.Addr = e.Str("HTTP_ADDR", c.Gateway.Addr)
 	c.Gateway.RequestTimeout = e.Duration("REQUEST_TIMEOUT", c.Gateway.RequestTimeout, &errs)
+	c.Gateway.StreamTimeout = e.Duration("STREAM_TIMEOUT", c.Gateway.StreamTimeout, &errs)
 	c.Gateway.MaxBodyBytes = int64(e.Int("MAX_BODY_BYTES", int(c.Gateway.MaxBodyBytes), &errs))
 	errs = append(errs, c.Gateway.LimitsFromEnv(getenv)) // RATE_*, TRUSTED_PROXIES, REDIS_URL/REDIS_PREFIX
 	return c, errors.Join(errs...)
