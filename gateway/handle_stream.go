@@ -32,7 +32,7 @@ const (
 	streamKeepAlive = 15 * time.Second // a comment line at least this often, so proxies keep the stream open
 	streamRetryMS   = 1000             // the client's reconnection delay (SSE retry field)
 	// streamDeadlineMargin: a stream ends this long before the request's
-	// deadline (REQUEST_TIMEOUT) with an "event: reconnect", so that the
+	// deadline (STREAM_TIMEOUT) with an "event: reconnect", so that the
 	// client reconnects at once rather than seeing a broken stream.
 	streamDeadlineMargin = 500 * time.Millisecond
 )
