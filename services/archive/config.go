@@ -62,7 +62,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("ARCHIVE_URL: %w", err))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("ARCHIVE_URL: %q is neither postgres nor a cassandra:// URL", redact(c.ArchiveURL)))
+		errs = append(errs, fmt.Errorf("ARCHIVE_URL: %q is neither postgres nor a cassandra:// URL", platform.RedactURL(c.ArchiveURL)))
 	}
 	if c.Instances < 1 || c.Instances > 256 {
 		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
@@ -71,20 +71,4 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("ARCHIVE_CONSUMERS: %d not in 1..64", c.Consumers))
 	}
 	return errors.Join(errs...)
-}
-
-// redact hides the user info (a password) of a URL for messages.
-func redact(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		return s
-	}
-	authority := rest
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		authority = rest[:i]
-	}
-	if i := strings.LastIndex(authority, "@"); i >= 0 {
-		return scheme + "://xxxxx" + rest[i:]
-	}
-	return s
 }

@@ -110,7 +110,7 @@ func (c Config) Validate() error {
 	case EnginePostgres, EngineMemory:
 	case EngineElastic, EngineMeili:
 	default:
-		errs = append(errs, fmt.Errorf("SEARCH_URL: %q is neither postgres, memory, nor an elastic+http(s):// or meili+http(s):// URL", redact(c.SearchURL)))
+		errs = append(errs, fmt.Errorf("SEARCH_URL: %q is neither postgres, memory, nor an elastic+http(s):// or meili+http(s):// URL", platform.RedactURL(c.SearchURL)))
 	}
 	if c.QueryTTL <= 0 || c.QueryTTL > redis.MaxTTL {
 		errs = append(errs, fmt.Errorf("SEARCH_CACHE_TTL: %s not in (0, %s]: a cached result must not outlive the freshness bound", c.QueryTTL, redis.MaxTTL))
@@ -136,20 +136,4 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("SEARCH_CONSUMERS: %d not in 1..64", c.Consumers))
 	}
 	return errors.Join(errs...)
-}
-
-// redact hides the user info (a password) of a URL for messages.
-func redact(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		return s
-	}
-	authority := rest
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		authority = rest[:i]
-	}
-	if i := strings.LastIndex(authority, "@"); i >= 0 {
-		return scheme + "://xxxxx" + rest[i:]
-	}
-	return s
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/search/adapters/elastic"
 	"github.com/slotmesh/slotmesh/services/search/adapters/meili"
 	"github.com/slotmesh/slotmesh/services/search/adapters/memory"
@@ -28,15 +29,15 @@ func OpenIndex(ctx context.Context, cfg Config, pool *pgxpool.Pool) (app.Index, 
 	case EngineElastic:
 		x, err := elastic.Open(ctx, cfg.SearchURL, cfg.APIKey, "")
 		if err != nil {
-			return nil, fmt.Errorf("elasticsearch at %s: %w", redact(cfg.SearchURL), err)
+			return nil, fmt.Errorf("elasticsearch at %s: %w", platform.RedactURL(cfg.SearchURL), err)
 		}
 		return x, nil
 	case EngineMeili:
 		x, err := meili.Open(ctx, cfg.SearchURL, cfg.APIKey, "")
 		if err != nil {
-			return nil, fmt.Errorf("meilisearch at %s: %w", redact(cfg.SearchURL), err)
+			return nil, fmt.Errorf("meilisearch at %s: %w", platform.RedactURL(cfg.SearchURL), err)
 		}
 		return x, nil
 	}
-	return nil, fmt.Errorf("SEARCH_URL: no engine named by %q", redact(cfg.SearchURL))
+	return nil, fmt.Errorf("SEARCH_URL: no engine named by %q", platform.RedactURL(cfg.SearchURL))
 }

@@ -115,3 +115,21 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// RedactURL hides the user info (a password) of a URL-like string for
+// messages and logs: scheme://user:pass@host/... -> scheme://xxxxx@host/...
+// It also works on strings url.Parse refuses (several hosts, for example).
+func RedactURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		return scheme + "://xxxxx" + rest[i:]
+	}
+	return s
+}
