@@ -181,7 +181,7 @@ type ScanPage struct {
 // Changed is the data of every booking event: the booking after the change.
 type Changed struct {
 	Booking Booking `json:"booking"`
-	From    string  `json:"from,omitempty"` // the previous status
+	From    string  `json:"from,omitempty"` // the previous status; equal to the booking's: a restatement (its deposit settled)
 }
 
 // bookingdata_cache layout (Redis), written by the booking service after

@@ -161,11 +161,16 @@ func (a *App) voidDeposit(ctx context.Context, b domain.Booking, reason string) 
 	return a.depositSettled(ctx, b.ID, domain.DepositVoidPending, domain.DepositVoidPending)
 }
 
-// depositSettled records that a pending refund or void went through.
+// depositSettled records that a pending refund or void went through, and
+// says so with the booking's current status event (From = Status).
 func (a *App) depositSettled(ctx context.Context, id, from, to string) domain.Booking {
 	b, err := a.Repo.Change(ctx, id, func(b *domain.Booking) ([]contracts.Event, error) {
 		if b.DepositStatus != from {
 			return nil, nil
+		}
+		if from == to {
+			b.UpdatedAt = a.now() // a touch: spaces the sweeper's next try; no new version
+			return []contracts.Event{}, nil // saved, nothing to announce
 		}
 		b.DepositStatus = to
 		if to == domain.DepositRefunded && b.RefundAmount == 0 {
@@ -173,7 +178,11 @@ func (a *App) depositSettled(ctx context.Context, id, from, to string) domain.Bo
 		}
 		b.Version++
 		b.UpdatedAt = a.now()
-		return []contracts.Event{}, nil
+		// Every version is an event, or the read models (archive, search,
+		// the lists) could never reach it: the booking's own status again,
+		// From = that status — a restatement with the settled deposit, which
+		// notification does not announce a second time.
+		return event(ctx, *b, b.Status, "")
 	})
 	if err == nil {
 		a.saved(ctx, b)

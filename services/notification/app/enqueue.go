@@ -35,6 +35,9 @@ func (a *App) Enqueue(ctx context.Context, e contracts.Event) error {
 	if b.ID == "" || b.VendorID == "" {
 		return apperr.E(apperr.InvalidInput, "%s without booking or vendor id", e.Type)
 	}
+	if ch.From != "" && ch.From == b.Status {
+		return nil // a restatement (the deposit settled): announced already
+	}
 	v, err := a.Vendors.Get(ctx, b.VendorID)
 	if apperr.Is(err, apperr.NotFound) {
 		return apperr.E(apperr.InvalidInput, "booking %s names unknown vendor %s", b.ID, b.VendorID)
