@@ -82,6 +82,14 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
+	// A run starts from nothing: NATS and Kafka data, logs and the report
+	// of an earlier run in the same dir would be judged as this run's (the
+	// old events are in no outbox of the new database).
+	for _, stale := range []string{"nats", "kafka", "logs", "report.json", "report.md"} {
+		if err := os.RemoveAll(filepath.Join(cfg.RunDir, stale)); err != nil {
+			return nil, fmt.Errorf("chaos: clearing the run dir: %w", err)
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(cfg.RunDir, "logs"), 0o755); err != nil {
 		return nil, err
 	}
