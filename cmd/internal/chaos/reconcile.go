@@ -93,6 +93,7 @@ type outboxEvent struct {
 	Version   int64 // the booking's version it carries (booking events)
 	Created   time.Time
 	Published bool
+	Restated  bool // data.from = data.booking.status: a restatement (a settled deposit), not announced
 }
 
 // KafkaSeen is what was read from the bridged topics: event id -> the topic
@@ -172,7 +173,8 @@ const (
 // SQLOutbox reads every service's outbox (the booking's version from the
 // event data of booking events).
 const SQLOutbox = `SELECT src, event_id::text, subject, created_at, published_at IS NOT NULL, convert_from(payload, 'UTF8')::jsonb->>'aggregate_id',
-		COALESCE((convert_from(payload, 'UTF8')::jsonb->'data'->'booking'->>'version')::bigint, 0)
+		COALESCE((convert_from(payload, 'UTF8')::jsonb->'data'->'booking'->>'version')::bigint, 0),
+		COALESCE(convert_from(payload, 'UTF8')::jsonb->'data'->>'from' = convert_from(payload, 'UTF8')::jsonb->'data'->'booking'->>'status', false)
 	FROM (SELECT 'user' AS src, * FROM userdb.outbox
 	      UNION ALL SELECT 'vendor', * FROM vendordb.outbox
 	      UNION ALL SELECT 'booking', * FROM bookingdb.outbox
@@ -194,7 +196,7 @@ func reconcileEvents(ctx context.Context, conn *pgx.Conn, kafka KafkaSeen, o Opt
 	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (outboxEvent, error) {
 		var e outboxEvent
 		var agg *string
-		err := row.Scan(&e.Source, &e.ID, &e.Type, &e.Created, &e.Published, &agg, &e.Version)
+		err := row.Scan(&e.Source, &e.ID, &e.Type, &e.Created, &e.Published, &agg, &e.Version, &e.Restated)
 		if agg != nil {
 			e.Aggregate = *agg
 		}
@@ -283,7 +285,7 @@ func compareEvents(events []outboxEvent, kafka KafkaSeen, archive, search, deliv
 		if slices.Contains(archivedEvents, e.Type) && archive[e.Aggregate] < e.Version {
 			missingArchive = append(missingArchive, e.Aggregate)
 		}
-		if slices.Contains(notifiedEvents, e.Type) {
+		if slices.Contains(notifiedEvents, e.Type) && !e.Restated {
 			switch n := deliveries[e.ID]; {
 			case n == 0:
 				missingNotify = append(missingNotify, e.Type+" "+e.ID)
