@@ -92,8 +92,8 @@ func TestSearchThroughTheMesh(t *testing.T) {
 	}
 	onboarded := time.Now()
 	trattoria := restaurant("Trattoria Vicina", 0.0045, []string{"italian", "pizza"}, 4) // 0.5 km, one table of 4
-	sushi := restaurant("Sushi Mitte", 0.0180, []string{"japanese"}, 2)                // 2 km
-	osteria := restaurant("Osteria Lontana", 0.0900, []string{"italian"}, 6, 6)        // 10 km
+	sushi := restaurant("Sushi Mitte", 0.0180, []string{"japanese"}, 2)                  // 2 km
+	osteria := restaurant("Osteria Lontana", 0.0900, []string{"italian"}, 6, 6)          // 10 km
 	hb := hotel()
 	hb["location"] = map[string]any{"lat": lat + 0.0270, "lng": lng} // 3 km
 	h := onboard(t, c, owner, hb)

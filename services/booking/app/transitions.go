@@ -169,7 +169,7 @@ func (a *App) depositSettled(ctx context.Context, id, from, to string) domain.Bo
 			return nil, nil
 		}
 		if from == to {
-			b.UpdatedAt = a.now() // a touch: spaces the sweeper's next try; no new version
+			b.UpdatedAt = a.now()           // a touch: spaces the sweeper's next try; no new version
 			return []contracts.Event{}, nil // saved, nothing to announce
 		}
 		b.DepositStatus = to
