@@ -32,7 +32,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +40,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
+	"github.com/slotmesh/slotmesh/services/search/adapters/engineurl"
 	"github.com/slotmesh/slotmesh/services/search/app"
 )
 
@@ -106,34 +106,11 @@ const DefaultIndex = "vendors"
 // an Elasticsearch API key (the base64 "encoded" form) or "user:password"
 // for basic auth; "" for none.
 func Open(ctx context.Context, rawURL, key, index string, opts ...Option) (*Index, error) {
-	u, err := url.Parse(rawURL)
+	u, index, err := engineurl.Parse("elastic", rawURL, index, DefaultIndex,
+		[]string{"http", "elastic+http", "elasticsearch+http"}, []string{"https", "elastic+https", "elasticsearch+https"})
 	if err != nil {
-		return nil, fmt.Errorf("elastic: url: %w", err)
+		return nil, err
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "http", "elastic+http", "elasticsearch+http":
-		u.Scheme = "http"
-	case "https", "elastic+https", "elasticsearch+https":
-		u.Scheme = "https"
-	default:
-		return nil, fmt.Errorf("elastic: url %q: scheme must be elastic+http(s) (or http(s))", u.Redacted())
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("elastic: url %q: put credentials in the key (SEARCH_API_KEY), not in the URL", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("elastic: url %q: no host", u.Redacted())
-	}
-	if p := strings.Trim(u.Path, "/"); p != "" {
-		if index != "" && index != p {
-			return nil, fmt.Errorf("elastic: url %q names index %q, the caller %q", u.Redacted(), p, index)
-		}
-		index = p
-	}
-	if index == "" {
-		index = DefaultIndex
-	}
-	u.Path, u.RawPath, u.RawQuery, u.Fragment = "", "", "", ""
 	c := configure(opts)
 	cfg := elasticsearch.Config{
 		Addresses:     []string{u.String()},

@@ -36,7 +36,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -47,6 +46,7 @@ import (
 
 	"github.com/meilisearch/meilisearch-go"
 
+	"github.com/slotmesh/slotmesh/services/search/adapters/engineurl"
 	"github.com/slotmesh/slotmesh/services/search/app"
 	"github.com/slotmesh/slotmesh/services/search/domain"
 )
@@ -101,34 +101,11 @@ const DefaultIndex = "vendors"
 // HTTPS, or http(s)://); no credentials in it. uid "" takes the index from
 // the URL path, else DefaultIndex.
 func Open(ctx context.Context, rawURL, key, uid string, opts ...Option) (*Index, error) {
-	u, err := url.Parse(rawURL)
+	u, uid, err := engineurl.Parse("meili", rawURL, uid, DefaultIndex,
+		[]string{"meili+http", "meilisearch+http", "meili", "http"}, []string{"meili+https", "meilisearch+https", "meilis", "https"})
 	if err != nil {
-		return nil, fmt.Errorf("meili: url: %w", err)
+		return nil, err
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "meili+http", "meilisearch+http", "meili", "http":
-		u.Scheme = "http"
-	case "meili+https", "meilisearch+https", "meilis", "https":
-		u.Scheme = "https"
-	default:
-		return nil, fmt.Errorf("meili: url %q: scheme must be meili+http(s) (or meili, meilis, http(s))", u.Redacted())
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("meili: url %q: put the key in SEARCH_API_KEY, not in the URL", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("meili: url %q: no host", u.Redacted())
-	}
-	if p := strings.Trim(u.Path, "/"); p != "" {
-		if uid != "" && uid != p {
-			return nil, fmt.Errorf("meili: url %q names index %q, the caller %q", u.Redacted(), p, uid)
-		}
-		uid = p
-	}
-	if uid == "" {
-		uid = DefaultIndex
-	}
-	u.Path, u.RawPath, u.RawQuery, u.Fragment = "", "", "", ""
 	c := configure(opts)
 	mopts := []meilisearch.Option{meilisearch.WithCustomRetries([]int{429, 502, 503, 504}, 4)}
 	if key != "" {
