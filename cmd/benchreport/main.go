@@ -1,10 +1,12 @@
 // Command benchreport is what `go tool task bench` runs: the module's
-// benchmarks (go test -bench, with the side-by-side comparisons of issue 7
-// and the offered-load ladder in the same run), then docs/benchmarks.md with
+// chaos pass (slotmesh chaos) and benchmarks (go test -bench, with the
+// side-by-side comparisons of issue 7 and the offered-load ladder in the same
+// run), then docs/benchmarks.md with
 // the machine, the tables and PNG plots in docs/benchmarks/.
 //
 //	go run ./cmd/benchreport [-benchtime 2s] [-pkgs ./...] [-bench .] [-- go test flags]
 //	go run ./cmd/benchreport -- -short            # quick: a few minutes
+//	BENCH_CHAOS=0 go run ./cmd/benchreport        # no chaos pass: plot the newest .chaos run
 //	go run ./cmd/benchreport -render docs/benchmarks/results.json   # redraw, no run
 package main
 
@@ -35,7 +37,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	bench := fs.String("bench", ".", "go test -bench regexp")
 	md := fs.String("out", "docs/benchmarks.md", "the report; plots and raw output go into the directory beside it named after it")
 	chaosDir := fs.String("chaos-dir", ".chaos", "where `slotmesh chaos` writes its runs (the newest report.json is plotted)")
-	chaosReport := fs.String("chaos", "", "this chaos report.json instead of the newest")
+	chaosReport := fs.String("chaos", "", "plot this chaos report.json; no chaos pass")
+	runChaos := fs.Bool("run-chaos", getenv("BENCH_CHAOS") != "0", "run a chaos pass first (slotmesh chaos; -short in a quick run) and plot it; BENCH_CHAOS=0 plots the newest run in -chaos-dir instead")
+	chaosArgs := fs.String("chaos-args", getenv("BENCH_CHAOS_ARGS"), "more flags for the chaos pass (BENCH_CHAOS_ARGS), e.g. '-phase 20s -rate 30'")
 	render := fs.String("render", "", "only render this results.json again (no benchmarks)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -50,6 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cfg := benchreport.Config{
 		Pkgs: strings.Fields(*pkgs), Bench: *bench, BenchTime: *benchtime, Extra: extra, Quick: quick,
 		Markdown: *md, Assets: assets, ChaosDir: *chaosDir, ChaosReport: *chaosReport, PGURL: pgURL,
+		RunChaos: *runChaos, ChaosArgs: strings.Fields(*chaosArgs),
 		Getenv: getenv, Stderr: stderr,
 	}
 	if *render != "" {

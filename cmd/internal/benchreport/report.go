@@ -44,7 +44,10 @@ type Report struct {
 	// Chaos is the latest chaos run (nil: none found, ChaosNote says why).
 	Chaos     *ChaosRun `json:"-"`
 	ChaosPath string    `json:"chaos_path"`
-	ChaosNote string    `json:"chaos_note"`
+	// ChaosThisRun: the chaos run is this run's own pass (RunChaos), not
+	// an earlier one found on disk.
+	ChaosThisRun bool   `json:"chaos_this_run"`
+	ChaosNote    string `json:"chaos_note"`
 	// Plots written, relative to the Markdown file's directory, by name
 	// ("throughput", "latency-vs-load", "chaos").
 	Plots map[string]string `json:"plots"`
@@ -294,6 +297,9 @@ func f(v float64) string {
 	}
 }
 
+// g is a setting as given: 20, 2.5.
+func g(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
 func addCommas(s string) string {
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
@@ -433,8 +439,12 @@ func (r *Report) Markdown() string {
 
 	w("## Latency across chaos faults\n\n")
 	if c := r.Chaos; c != nil {
-		w("From the latest chaos run, `%s` (%s, started %s; %s). Each fault kills one part with SIGKILL and restarts it; the shaded bands are from the kill until it answered again. Latency per second of scheduled start, errors are no answer or 5xx.\n\n",
-			r.ChaosPath, okWord(c.OK), c.StartedAt.UTC().Format("2006-01-02 15:04 MST"), orUnknown(c.Machine))
+		from := "From the latest chaos run found"
+		if r.ChaosThisRun {
+			from = "From this run's own chaos pass, run first on the quiet machine,"
+		}
+		w("%s `%s` (%s, started %s; %s; %s req/s open loop, %s s between faults, each part down %s s, %d replicas of each service). Each fault kills one part with SIGKILL and restarts it; the shaded bands are from the kill until it answered again. Latency per second of scheduled start, errors are no answer or 5xx.\n\n",
+			from, r.ChaosPath, okWord(c.OK), c.StartedAt.UTC().Format("2006-01-02 15:04 MST"), orUnknown(c.Machine), g(c.Rate), g(c.PhaseS), g(c.DownS), c.Replicas)
 		if p := r.Plots["chaos"]; p != "" {
 			w("![latency percentiles over time across each fault](%s)\n\n", p)
 		}

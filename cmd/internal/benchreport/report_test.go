@@ -287,3 +287,67 @@ func TestQuick(t *testing.T) {
 }
 
 func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+// TestRunChaosPassFirst runs Run with a fake go command whose `go build`
+// makes a fake slotmesh: the chaos pass runs before the benchmarks, -short
+// in a quick run with the extra flags after it, and the report plots that
+// run as this run's own.
+func TestRunChaosPassFirst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	load := time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+	chaos, _ := json.Marshal(map[string]any{
+		"schema": ChaosSchema, "started_at": load.Add(-time.Minute), "load_started_at": load, "machine": "2 cores",
+		"rate": 20, "phase_s": 30, "down_s": 5, "replicas": 2, "ok": true,
+		"baseline": map[string]any{"requests": 600, "p99_ms": 25},
+		"seconds":  []map[string]any{{"t": 0, "requests": 20, "p50_ms": 4, "p90_ms": 9, "p99_ms": 25, "max_ms": 30}, {"t": 1, "requests": 20, "p50_ms": 4, "p90_ms": 9, "p99_ms": 26, "max_ms": 31}},
+	})
+	if err := os.WriteFile(filepath.Join(dir, "chaos.json"), chaos, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	order := filepath.Join(dir, "order")
+	fakeGo := filepath.Join(dir, "go")
+	script := `#!/bin/sh
+case "$1" in
+build) # build -o EXE ./cmd/slotmesh
+  printf '#!/bin/sh\necho "chaos $*" >> "$ORDER"\ncp "$FAKE_CHAOS" "$3/report.json"\n' > "$3"
+  chmod +x "$3" ;;
+test) echo "bench" >> "$ORDER" ;;
+esac
+`
+	if err := os.WriteFile(fakeGo, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	md := filepath.Join(dir, "docs", "benchmarks.md")
+	cfg := Config{
+		Go: fakeGo, Quick: true, Markdown: md, ChaosDir: filepath.Join(dir, ".chaos"),
+		RunChaos: true, ChaosArgs: []string{"-rate", "30"}, PGURL: "postgres://127.0.0.1:1/none?connect_timeout=1",
+		Environ: append(os.Environ(), "ORDER="+order, "FAKE_CHAOS="+filepath.Join(dir, "chaos.json")),
+	}
+	rep, err := Run(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "chaos chaos -run-dir "+filepath.Join(dir, ".chaos", "bench-")) ||
+		!strings.HasSuffix(lines[0], " -short -rate 30") || lines[1] != "bench" {
+		t.Fatalf("commands in order: %q; want the chaos pass (-short, then the extra flags), then go test", lines)
+	}
+	if !rep.ChaosThisRun || rep.Chaos == nil || rep.Plots["chaos"] == "" {
+		t.Fatalf("this run's chaos pass not used: this run %v, chaos %v, plots %v", rep.ChaosThisRun, rep.Chaos != nil, rep.Plots)
+	}
+	body, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "From this run's own chaos pass, run first on the quiet machine,"; !strings.Contains(string(body), want) {
+		t.Fatalf("the report lacks %q:\n%s", want, body)
+	}
+	if want := "20 req/s open loop, 30 s between faults, each part down 5 s, 2 replicas"; !strings.Contains(string(body), want) {
+		t.Fatalf("the report lacks %q", want)
+	}
+}

@@ -28,11 +28,17 @@ type Config struct {
 	Markdown, Assets string
 	ChaosDir         string // where `slotmesh chaos` writes its runs (.chaos); ChaosReport overrides
 	ChaosReport      string
-	PGURL            string                     // Postgres admin URL, for its version
-	Getenv           func(string) string        // the environment; default os.Getenv
-	Environ          []string                   // of the go test process; default os.Environ()
-	Stderr           io.Writer                  // go test's output as it runs
-	LoadAvg          func() ([3]float64, error) // default LoadAvg
+	// RunChaos runs a chaos pass (`slotmesh chaos`, -short when Quick, then
+	// ChaosArgs) before the benchmarks, on the quiet machine, into
+	// ChaosDir/bench-<time>; the report plots that run. Without it (or with
+	// ChaosReport) the report plots ChaosReport or the newest run in ChaosDir.
+	RunChaos  bool
+	ChaosArgs []string
+	PGURL     string                     // Postgres admin URL, for its version
+	Getenv    func(string) string        // the environment; default os.Getenv
+	Environ   []string                   // of the go test process; default os.Environ()
+	Stderr    io.Writer                  // go test's output as it runs
+	LoadAvg   func() ([3]float64, error) // default LoadAvg
 }
 
 // QuickEnv is what a quick run sets unless the environment already does.
@@ -99,6 +105,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 
+	var chaosErr error
+	if cfg.RunChaos && cfg.ChaosReport == "" {
+		var path string
+		path, chaosErr = runChaos(ctx, cfg)
+		if path != "" {
+			cfg.ChaosReport, rep.ChaosThisRun = path, true
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+
 	args := []string{"test", "-json", "-run", "^$", "-bench", cfg.Bench, "-benchtime", cfg.BenchTime}
 	if !slices.ContainsFunc(cfg.Extra, func(a string) bool { return strings.HasPrefix(strings.TrimLeft(a, "-"), "timeout") }) {
 		args = append(args, "-timeout", "120m")
@@ -152,6 +170,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	rerr := Render(rep, cfg)
 	switch {
+	case chaosErr != nil:
+		return rep, fmt.Errorf("chaos pass: %w; the report covers what ran", chaosErr)
 	case perr != nil:
 		return rep, fmt.Errorf("reading go test output: %w", perr)
 	case runErr != nil:
@@ -204,7 +224,12 @@ func Render(rep *Report, cfg Config) error {
 			rep.ChaosNote = fmt.Sprintf("The chaos report %s could not be read (%v): run `go tool task chaos` again.", path, err)
 			break
 		}
-		rep.Chaos, rep.ChaosPath = run, path
+		if wd, err := os.Getwd(); err == nil {
+			if r, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(r, "..") {
+				path = r
+			}
+		}
+		rep.Chaos, rep.ChaosPath = run, filepath.ToSlash(path)
 		if len(run.Seconds) > 0 {
 			plot("chaos", func(p string) error { return PlotChaos(run, p) })
 		}
@@ -221,6 +246,43 @@ func Render(rep *Report, cfg Config) error {
 		return err
 	}
 	return errors.Join(errs...)
+}
+
+// runChaos builds cmd/slotmesh and runs `slotmesh chaos` into
+// ChaosDir/bench-<time>. It returns the report's path when one was written:
+// a run whose counts are off still has a report (and an error).
+func runChaos(ctx context.Context, cfg Config) (string, error) {
+	dir, err := filepath.Abs(filepath.Join(cfg.ChaosDir, "bench-"+time.Now().Format("20060102-150405")))
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	exe := filepath.Join(dir, "slotmesh")
+	build := exec.CommandContext(ctx, cfg.Go, "build", "-o", exe, "./cmd/slotmesh")
+	build.Env, build.Stdout, build.Stderr = cfg.Environ, cfg.Stderr, cfg.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/slotmesh: %w", err)
+	}
+	args := []string{"chaos", "-run-dir", dir}
+	if cfg.Quick {
+		args = append(args, "-short")
+	}
+	args = append(args, cfg.ChaosArgs...)
+	fmt.Fprintf(cfg.Stderr, "bench: chaos pass first, on the quiet machine: slotmesh %s\n", strings.Join(quoteArgs(args), " "))
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = cfg.Environ, cfg.Stderr, cfg.Stderr
+	runErr := cmd.Run()
+	_ = os.Remove(exe)
+	path := filepath.Join(dir, "report.json")
+	if _, err := os.Stat(path); err != nil {
+		path = ""
+	}
+	if runErr != nil {
+		return path, fmt.Errorf("slotmesh chaos: %w (see %s)", runErr, dir)
+	}
+	return path, nil
 }
 
 // ReadReport reads a results.json written by Render (to render again).
