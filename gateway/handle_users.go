@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/contracts/user"
 )
@@ -59,10 +60,18 @@ type loginOutput struct {
 }
 
 func (s *Server) handleLogin(ctx context.Context, in *loginInput) (*loginOutput, error) {
+	refund, err := s.takeLoginAttempt(ctx, in.Body.Email)
+	if err != nil {
+		return nil, err
+	}
 	res, err := s.users.Login(ctx, user.LoginRequest{Email: in.Body.Email, Password: in.Body.Password})
 	if err != nil {
+		if ae, ok := apperr.As(err); !ok || ae.Code != apperr.Unauthenticated {
+			refund() // only a wrong password counts against the account
+		}
 		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
 	}
+	refund()
 	out := &loginOutput{}
 	out.Body.Token, out.Body.UserID, out.Body.ExpiresAt = res.Token, res.UserID, res.ExpiresAt
 	return out, nil

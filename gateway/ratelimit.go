@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -35,10 +37,16 @@ func (r Rate) String() string {
 
 // RateLimits are the gateway's abuse limits (API.md: 429 rate_limited).
 type RateLimits struct {
-	Login  Rate // RATE_LOGIN_PER_MIN: POST /v1/sessions per client IP
-	SignUp Rate // RATE_SIGNUP_PER_HOUR: POST /v1/users per client IP
-	Book   Rate // RATE_BOOK_PER_MIN: POST /v1/bookings per user
-	BookIP Rate // RATE_BOOK_IP_PER_MIN: POST /v1/bookings per client IP (many users behind one NAT)
+	Login Rate // RATE_LOGIN_PER_MIN: POST /v1/sessions per client IP
+	// LoginFails (RATE_LOGIN_FAILS_PER_HOUR): wrong passwords per account,
+	// from any number of addresses. An attempt takes one from the account's
+	// budget before the password is checked and a correct one gives it
+	// back, so only failures count; a spent budget answers 429 without
+	// checking the password (a guess cannot be confirmed meanwhile).
+	LoginFails Rate
+	SignUp     Rate // RATE_SIGNUP_PER_HOUR: POST /v1/users per client IP
+	Book       Rate // RATE_BOOK_PER_MIN: POST /v1/bookings per user
+	BookIP     Rate // RATE_BOOK_IP_PER_MIN: POST /v1/bookings per client IP (many users behind one NAT)
 	// TrustedProxies (TRUSTED_PROXIES, comma-separated IPs or CIDRs): only a
 	// request from one of these may name the client in X-Forwarded-For.
 	TrustedProxies []netip.Prefix
@@ -48,10 +56,11 @@ type RateLimits struct {
 // mass sign-ups and slot hoarding slow.
 func DefaultRateLimits() RateLimits {
 	return RateLimits{
-		Login:  Rate{20, time.Minute},
-		SignUp: Rate{20, time.Hour},
-		Book:   Rate{10, time.Minute},
-		BookIP: Rate{60, time.Minute},
+		Login:      Rate{20, time.Minute},
+		LoginFails: Rate{10, time.Hour},
+		SignUp:     Rate{20, time.Hour},
+		Book:       Rate{10, time.Minute},
+		BookIP:     Rate{60, time.Minute},
 	}
 }
 
@@ -60,10 +69,12 @@ func DefaultRateLimits() RateLimits {
 // request through (fails open) and logs it.
 type Limiter interface {
 	Allow(ctx context.Context, key string, r Rate) (allowed bool, retryAfter time.Duration, err error)
+	// Refund gives one request back to key's budget.
+	Refund(ctx context.Context, key string, r Rate) error
 }
 
 // LimitsFromEnv reads the rate limits and the Redis they live in:
-// RATE_LIMITS (on|off, default on), RATE_LOGIN_PER_MIN, RATE_SIGNUP_PER_HOUR,
+// RATE_LIMITS (on|off, default on), RATE_LOGIN_PER_MIN, RATE_LOGIN_FAILS_PER_HOUR, RATE_SIGNUP_PER_HOUR,
 // RATE_BOOK_PER_MIN, RATE_BOOK_IP_PER_MIN (0 turns one off), TRUSTED_PROXIES,
 // and REDIS_URL / REDIS_PREFIX (the same variables the services read). Every
 // problem is reported at once.
@@ -83,6 +94,7 @@ func (c *Config) LimitsFromEnv(getenv func(string) string) error {
 		return Rate{n, per}
 	}
 	l.Login = num("RATE_LOGIN_PER_MIN", l.Login, time.Minute)
+	l.LoginFails = num("RATE_LOGIN_FAILS_PER_HOUR", l.LoginFails, time.Hour)
 	l.SignUp = num("RATE_SIGNUP_PER_HOUR", l.SignUp, time.Hour)
 	l.Book = num("RATE_BOOK_PER_MIN", l.Book, time.Minute)
 	l.BookIP = num("RATE_BOOK_IP_PER_MIN", l.BookIP, time.Minute)
@@ -168,6 +180,13 @@ func (l *RedisLimiter) Allow(ctx context.Context, key string, r Rate) (bool, tim
 	return res.Allowed > 0, res.RetryAfter, nil
 }
 
+// Refund implements Limiter: a negative cost moves the key's theoretical
+// arrival time back by one emission interval (never below now).
+func (l *RedisLimiter) Refund(ctx context.Context, key string, r Rate) error {
+	_, err := l.rl.AllowN(ctx, l.prefix+"gateway:"+key, redis_rate.Limit{Rate: r.N, Burst: r.N, Period: r.Per}, -1)
+	return err
+}
+
 // Close closes the Redis client.
 func (l *RedisLimiter) Close() error { return l.rdb.Close() }
 
@@ -226,17 +245,63 @@ func (s *Server) rateLimit(ctx huma.Context, next func(huma.Context)) {
 		if ok {
 			continue
 		}
-		secs := int(math.Ceil(retry.Seconds()))
-		if secs < 1 {
-			secs = 1
-		}
-		ctx.SetHeader("Retry-After", strconv.Itoa(secs))
-		e := apperr.E(apperr.RateLimited, "too many requests (%s, %s); retry after %d s", name, c.what, secs).
-			With("retry_after_seconds", secs).With("limit", c.rate.String())
-		_ = huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, e.Message, e)
+		e := limited(name, c.what, c.rate, retry)
+		ctx.SetHeader("Retry-After", e.Header.Get("Retry-After"))
+		_ = huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, e.Err.Message, &e.Err)
 		return
 	}
 	next(ctx)
+}
+
+// limitedError is a 429 rate_limited with its Retry-After header (a handler
+// returns it; huma writes the header).
+type limitedError struct {
+	*ErrorBody
+	Header http.Header `json:"-"`
+}
+
+// GetHeaders implements huma.HeadersError.
+func (e *limitedError) GetHeaders() http.Header { return e.Header }
+
+func limited(name, what string, r Rate, retry time.Duration) *limitedError {
+	secs := int(math.Ceil(retry.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	e := apperr.E(apperr.RateLimited, "too many requests (%s, %s); retry after %d s", name, what, secs).
+		With("retry_after_seconds", secs).With("limit", r.String())
+	return &limitedError{ErrorBody: fromAppErr(e), Header: http.Header{"Retry-After": {strconv.Itoa(secs)}}}
+}
+
+// takeLoginAttempt takes one attempt from the account's failed-login budget
+// before the password is checked. It returns the 429 to answer when the
+// budget is spent, and what to call when the password proved right (to give
+// the attempt back). The key is a hash of the normalised email: no address
+// in Redis. Redis down: the attempt goes ahead (fail open, logged).
+func (s *Server) takeLoginAttempt(ctx context.Context, email string) (refund func(), err error) {
+	r := s.cfg.Rate.LoginFails
+	if s.limiter == nil || r.N <= 0 {
+		return func() {}, nil
+	}
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	key := "login:account:" + hex.EncodeToString(sum[:16])
+	lctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	ok, retry, err := s.limiter.Allow(lctx, key, r)
+	cancel()
+	if err != nil {
+		s.log.Warn("rate limiter unavailable; letting the request through", "limit", "login per account", "error", err)
+		return func() {}, nil
+	}
+	if !ok {
+		return nil, limited("login", "failed logins per account", r, retry)
+	}
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 300*time.Millisecond)
+		defer cancel()
+		if err := s.limiter.Refund(rctx, key, r); err != nil {
+			s.log.Warn("rate limiter: could not give a login attempt back", "error", err)
+		}
+	}, nil
 }
 
 // clientIP is the address the budget is kept for: the TCP peer, or, when the

@@ -137,6 +137,57 @@ func TestRateLimitLoginPerIPBehindTrustedProxy(t *testing.T) {
 	}
 }
 
+// TestRateLimitFailedLoginsPerAccount: wrong passwords are counted per
+// account from any address (a distributed guess), right ones are not; a
+// spent account answers 429 even to the right password, other accounts are
+// untouched, and concurrent guesses get exactly the budget.
+func TestRateLimitFailedLoginsPerAccount(t *testing.T) {
+	t.Parallel()
+	sys := testenv.StartAll(t, nil)
+	for _, e := range []string{"victim@example.com", "bystander@example.com", "race@example.com"} {
+		signUp(t, client{t, sys.URL}, e)
+	}
+	c := limitedGateway(t, sys, map[string]string{"RATE_LOGIN_FAILS_PER_HOUR": "3", "RATE_LOGIN_PER_MIN": "0", "TRUSTED_PROXIES": "127.0.0.1, ::1"}, nil)
+	login := func(ip, email, password string) (*http.Response, []byte) {
+		return c.call("POST", "/v1/sessions", "", map[string]string{"X-Forwarded-For": ip}, map[string]any{"email": email, "password": password})
+	}
+	for i := range 5 { // right passwords never spend the budget
+		if resp, raw := login("203.0.113.1", "victim@example.com", "correct horse"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("login %d: %d %s", i, resp.StatusCode, raw)
+		}
+	}
+	for i := range 3 { // three guesses, each from another address
+		if resp, raw := login(fmt.Sprintf("198.51.100.%d", i+1), "victim@example.com", "guess"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d %s, want 401", i, resp.StatusCode, raw)
+		}
+	}
+	resp, raw := login("198.51.100.9", "victim@example.com", "correct horse")
+	want429(t, resp, raw, 1200) // the password is not even checked
+	resp, raw = login("198.51.100.10", " Victim@Example.COM ", "guess")
+	want429(t, resp, raw, 1200) // one account however the email is written
+	if resp, raw := login("198.51.100.9", "bystander@example.com", "correct horse"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("another account: %d %s", resp.StatusCode, raw)
+	}
+
+	// 20 concurrent guesses from 20 addresses: exactly 3 are checked.
+	var wg sync.WaitGroup
+	codes := make([]int, 20)
+	for i := range codes {
+		wg.Go(func() {
+			resp, _ := login(fmt.Sprintf("192.0.2.%d", i+1), "race@example.com", "guess")
+			codes[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	n := map[int]int{}
+	for _, code := range codes {
+		n[code]++
+	}
+	if n[http.StatusUnauthorized] != 3 || n[http.StatusTooManyRequests] != 17 {
+		t.Fatalf("concurrent guesses: %v, want 3 x 401 and 17 x 429", n)
+	}
+}
+
 func TestRateLimitBookingPerUserAndPerIP(t *testing.T) {
 	t.Parallel()
 	sys := testenv.StartAll(t, nil)
