@@ -180,11 +180,36 @@ func (l *RedisLimiter) Allow(ctx context.Context, key string, r Rate) (bool, tim
 	return res.Allowed > 0, res.RetryAfter, nil
 }
 
-// Refund implements Limiter: a negative cost moves the key's theoretical
-// arrival time back by one emission interval (never below now).
+// refundScript moves a GCRA key's theoretical arrival time (TAT) back by one
+// emission interval, atomically; a TAT that reaches now is the same as no
+// key. redis_rate has no refund (a negative cost that lands before now is
+// not written back), so this reads its layout: the key "rate:"+key holds the
+// TAT in seconds since 2017-01-01 (TestRateLimitFailedLoginsPerAccount
+// fails if that ever changes).
+var refundScript = redis.NewScript(`
+local tat = redis.call("GET", KEYS[1])
+if not tat then
+  return 0
+end
+local t = redis.call("TIME")
+local now = (t[1] - 1483228800) + (t[2] / 1000000)
+local new_tat = tonumber(tat) - tonumber(ARGV[1])
+if new_tat <= now then
+  redis.call("DEL", KEYS[1])
+else
+  redis.call("SET", KEYS[1], new_tat, "EX", math.ceil(new_tat - now))
+end
+return 1
+`)
+
+// Refund implements Limiter: it gives back one request's share of the
+// budget (one emission interval, Per/N).
 func (l *RedisLimiter) Refund(ctx context.Context, key string, r Rate) error {
-	_, err := l.rl.AllowN(ctx, l.prefix+"gateway:"+key, redis_rate.Limit{Rate: r.N, Burst: r.N, Period: r.Per}, -1)
-	return err
+	if r.N <= 0 {
+		return nil
+	}
+	ei := r.Per.Seconds() / float64(r.N)
+	return refundScript.Run(ctx, l.rdb, []string{"rate:" + l.prefix + "gateway:" + key}, ei).Err()
 }
 
 // Close closes the Redis client.
