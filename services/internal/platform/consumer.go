@@ -2,9 +2,12 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,12 +29,20 @@ type ConsumerSpec struct {
 	Log     *slog.Logger
 	// MaxDeliver bounds redeliveries (default 20); BackOff spaces them.
 	MaxDeliver int
+	// Workers handle events concurrently (default 1: one at a time). An
+	// event goes to the worker its aggregate id hashes to, so the events of
+	// one aggregate are still handled one at a time in stream order; use it
+	// when a handler waits on I/O (a commit) and aggregates are independent.
+	Workers int
 }
 
 // Consumer is a running consume loop.
 type Consumer struct {
-	cc     jetstream.ConsumeContext
-	cancel context.CancelFunc
+	cc      jetstream.ConsumeContext
+	cancel  context.CancelFunc
+	workers []chan jetstream.Msg // nil with one worker
+	quit    chan struct{}        // closed by Stop: workers finish their queue and end
+	done    sync.WaitGroup
 }
 
 // Consume creates (or updates) the durable consumer and handles its
@@ -41,16 +52,20 @@ func Consume(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec) (*C
 	if spec.MaxDeliver == 0 {
 		spec.MaxDeliver = 20
 	}
-	// Spacing of redeliveries: after AckWait runs out (BackOff) and after a
-	// handler error (NakWithDelay).
+	// Spacing of redeliveries after a handler error (NakWithDelay). The
+	// server's BackOff is not used for that: it replaces AckWait, so its first
+	// step is how long a delivered message may wait unacked — in the pull
+	// buffer and a worker's queue too — before it is sent again. It was
+	// 100 ms, and a consumer behind by a few hundred events had each one
+	// redelivered while it waited (found by a full-scale seed, whose booking
+	// copy fell an hour behind).
 	backoff := []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second, 5 * time.Second, 15 * time.Second}
 	cfg := jetstream.ConsumerConfig{
 		Durable:       spec.Durable,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckWait:       30 * time.Second,
+		AckWait:       10 * time.Second, // a crashed handler's message comes back after this
 		MaxDeliver:    spec.MaxDeliver,
-		BackOff:       backoff,
 		MaxAckPending: 1000,
 	}
 	switch len(spec.Filters) {
@@ -69,7 +84,8 @@ func Consume(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec) (*C
 		log = Discard()
 	}
 	hctx, cancel := context.WithCancel(context.Background())
-	cc, err := cons.Consume(func(m jetstream.Msg) {
+	c := &Consumer{cancel: cancel, quit: make(chan struct{})}
+	handle := func(m jetstream.Msg) {
 		var e contracts.Event
 		if err := DecodeStrict(m.Data(), &e); err != nil {
 			log.Error("poison event: undecodable", "consumer", spec.Durable, KeySubject, m.Subject(), KeyError, err)
@@ -95,12 +111,67 @@ func Consume(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec) (*C
 			}
 			_ = m.NakWithDelay(backoff[min(int(attempt), len(backoff))-1])
 		}
-	})
+	}
+	deliver := handle
+	if spec.Workers > 1 {
+		c.workers = make([]chan jetstream.Msg, spec.Workers)
+		for i := range c.workers {
+			ch := make(chan jetstream.Msg, 16)
+			c.workers[i] = ch
+			c.done.Go(func() {
+				for {
+					select {
+					case m := <-ch:
+						handle(m)
+					case <-c.quit:
+						for { // what was handed over is finished
+							select {
+							case m := <-ch:
+								handle(m)
+							default:
+								return
+							}
+						}
+					}
+				}
+			})
+		}
+		deliver = func(m jetstream.Msg) {
+			select {
+			case c.workers[workerOf(m.Data(), len(c.workers))] <- m:
+			case <-c.quit: // stopping: left unacked, redelivered after AckWait
+			}
+		}
+	}
+	// A small pull buffer, so that no message waits anywhere near AckWait
+	// before its handler starts.
+	cc, err := cons.Consume(deliver, jetstream.PullMaxMessages(max(64, 16*spec.Workers)))
 	if err != nil {
+		c.stopWorkers()
 		cancel()
 		return nil, fmt.Errorf("consume %s: %w", spec.Durable, err)
 	}
-	return &Consumer{cc: cc, cancel: cancel}, nil
+	c.cc = cc
+	return c, nil
+}
+
+// workerOf is the worker of an event's aggregate (FNV-1a of its
+// aggregate_id); an undecodable event goes to worker 0, which terminates it.
+func workerOf(data []byte, n int) int {
+	var head struct {
+		AggregateID string `json:"aggregate_id"`
+	}
+	if json.Unmarshal(data, &head) != nil {
+		return 0
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(head.AggregateID))
+	return int(h.Sum32() % uint32(n))
+}
+
+func (c *Consumer) stopWorkers() {
+	close(c.quit)
+	c.done.Wait()
 }
 
 // Stop stops fetching, lets the handler in progress finish and returns.
@@ -111,5 +182,6 @@ func (c *Consumer) Stop() {
 	case <-time.After(10 * time.Second):
 		c.cc.Stop()
 	}
+	c.stopWorkers() // what was handed to the workers is finished
 	c.cancel()
 }

@@ -29,6 +29,7 @@ func Start(ctx context.Context, js jetstream.JetStream, a *app.App, log *slog.Lo
 		Stream:  contracts.StreamVendor,
 		Durable: DurableVendorFacts,
 		Filters: []string{wire.EventVendorCreated, wire.EventVendorUpdated, wire.EventUnitsChanged},
+		Workers: 8, // vendors are independent; one vendor's events stay in order
 		Log:     log,
 		Handle: func(ctx context.Context, e contracts.Event) error {
 			switch e.Type {
