@@ -486,11 +486,11 @@ func (r *Report) Markdown() string {
 		w("\n")
 	}
 
-	w("## Run it\n\n```sh\ngo tool task bench                 # everything, ~BENCHTIME=2s each; search at 500,000 vendors\n" +
+	w("## Run it\n\n```sh\ngo tool task bench                 # a chaos pass (~8 min), then everything, ~BENCHTIME=2s each; search at 500,000 vendors\n" +
 		"go tool task bench -- -short       # quick: a few minutes (smaller search catalogue, shorter steps)\n" +
 		"go tool task bench PKGS=./services/internal/platform/   # some packages only (the report covers what ran)\n" +
-		"go tool task chaos                 # then bench again: the chaos plot reads the newest .chaos/*/report.json\n```\n\n" +
-		"Knobs: `BENCHTIME`, `PKGS`, extra `go test` flags after `--`; `SEARCH_BENCH_VENDORS`, `SEARCH_BENCH_RATES`, `SEARCH_BENCH_SECONDS`; " +
+		"BENCH_CHAOS=0 go tool task bench  # no chaos pass: the plot reads the newest .chaos/*/report.json (go tool task chaos)\n```\n\n" +
+		"Knobs: `BENCHTIME`, `PKGS`, extra `go test` flags after `--`; `BENCH_CHAOS=0`, `BENCH_CHAOS_ARGS` (chaos flags); `SEARCH_BENCH_VENDORS`, `SEARCH_BENCH_RATES`, `SEARCH_BENCH_SECONDS`; " +
 		"`BENCH_LADDER_RATES`, `BENCH_LADDER_SECONDS`, `BENCH_LADDER_SCALE`; `BENCH_QUICK=1` is `-short`.\n")
 	return b.String()
 }

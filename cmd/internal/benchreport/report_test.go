@@ -337,6 +337,9 @@ esac
 		!strings.HasSuffix(lines[0], " -short -rate 30") || lines[1] != "bench" {
 		t.Fatalf("commands in order: %q; want the chaos pass (-short, then the extra flags), then go test", lines)
 	}
+	if !strings.HasSuffix(rep.ChaosPath, "docs/benchmarks/chaos-report.json") {
+		t.Fatalf("chaos report at %q, want it kept beside the report (docs/benchmarks/chaos-report.json)", rep.ChaosPath)
+	}
 	if !rep.ChaosThisRun || rep.Chaos == nil || rep.Plots["chaos"] == "" {
 		t.Fatalf("this run's chaos pass not used: this run %v, chaos %v, plots %v", rep.ChaosThisRun, rep.Chaos != nil, rep.Plots)
 	}

@@ -121,6 +121,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if !slices.ContainsFunc(cfg.Extra, func(a string) bool { return strings.HasPrefix(strings.TrimLeft(a, "-"), "timeout") }) {
 		args = append(args, "-timeout", "120m")
 	}
+	// One package at a time: go test runs GOMAXPROCS packages at once by
+	// default, and two packages' benchmarks sharing two cores measured each
+	// other (the 2026-11-26 07:14 report was run that way).
+	if !slices.ContainsFunc(cfg.Extra, func(a string) bool { return a == "-p" || strings.HasPrefix(a, "-p=") }) {
+		args = append(args, "-p", "1")
+	}
 	if cfg.Quick && !IsQuick(cfg.Extra) {
 		args = append(args, "-short")
 	}
@@ -275,9 +281,22 @@ func runChaos(ctx context.Context, cfg Config) (string, error) {
 	cmd.Env, cmd.Stdout, cmd.Stderr = cfg.Environ, cfg.Stderr, cfg.Stderr
 	runErr := cmd.Run()
 	_ = os.Remove(exe)
-	path := filepath.Join(dir, "report.json")
-	if _, err := os.Stat(path); err != nil {
-		path = ""
+	// The chaos run's report.json and report.md are kept beside the
+	// benchmark report (docs/benchmarks/chaos-report.*), which is committed;
+	// .chaos is not.
+	path := ""
+	for _, ext := range []string{"json", "md"} {
+		raw, err := os.ReadFile(filepath.Join(dir, "report."+ext))
+		if err != nil {
+			continue
+		}
+		dst := filepath.Join(cfg.Assets, "chaos-report."+ext)
+		if err := os.WriteFile(dst, raw, 0o644); err != nil {
+			return "", err
+		}
+		if ext == "json" {
+			path = dst
+		}
 	}
 	if runErr != nil {
 		return path, fmt.Errorf("slotmesh chaos: %w (see %s)", runErr, dir)
