@@ -97,7 +97,9 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	}
 
 	out := logs.String()
-	if strings.Count(out, "\n") < 20 || !strings.Contains(out, `"level":"DEBUG"`) {
+	// Enough lines to judge, debug ones among them (about 18 with the
+	// redelivery-free consumers: no log line is guaranteed beyond these).
+	if strings.Count(out, "\n") < 10 || !strings.Contains(out, `"level":"DEBUG"`) {
 		t.Fatalf("too few log lines to judge (%d), or no debug lines", strings.Count(out, "\n"))
 	}
 	parts := strings.Split(sess.Token, ".")
