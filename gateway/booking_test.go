@@ -545,7 +545,10 @@ func TestBlockedBookingIs202(t *testing.T) {
 // the database.
 func TestTwoHundredConcurrentBookers(t *testing.T) {
 	t.Parallel()
-	sys := testenv.StartAll(t, nil)
+	// It checks who wins, not how fast: under -race beside other packages
+	// on two cores, 200 at once once took over the 15 s default deadline
+	// (504s; 4 s on a rerun), so the deadlines here are generous.
+	sys := testenv.StartAll(t, map[string]string{"REQUEST_TIMEOUT": "60s", "CALL_TIMEOUT": "60s"})
 	c := client{t, sys.URL}
 	_, owner := signUp(t, c, "owner@example.com")
 	v := onboard(t, c, owner, allWeek(0))
