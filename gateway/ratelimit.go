@@ -173,7 +173,7 @@ func NewRedisLimiter(url, prefix string) (*RedisLimiter, error) {
 
 // Allow implements Limiter.
 func (l *RedisLimiter) Allow(ctx context.Context, key string, r Rate) (bool, time.Duration, error) {
-	res, err := l.rl.Allow(ctx, l.prefix+"gateway:"+key, redis_rate.Limit{Rate: r.N, Burst: r.N, Period: r.Per})
+	res, err := l.rl.Allow(ctx, l.key(key), redis_rate.Limit{Rate: r.N, Burst: r.N, Period: r.Per})
 	if err != nil {
 		return true, 0, err
 	}
@@ -209,8 +209,11 @@ func (l *RedisLimiter) Refund(ctx context.Context, key string, r Rate) error {
 		return nil
 	}
 	ei := r.Per.Seconds() / float64(r.N)
-	return refundScript.Run(ctx, l.rdb, []string{"rate:" + l.prefix + "gateway:" + key}, ei).Err()
+	return refundScript.Run(ctx, l.rdb, []string{"rate:" + l.key(key)}, ei).Err() // redis_rate prefixes "rate:"
 }
+
+// key is a budget's key as given to redis_rate.
+func (l *RedisLimiter) key(k string) string { return l.prefix + "gateway:" + k }
 
 // Close closes the Redis client.
 func (l *RedisLimiter) Close() error { return l.rdb.Close() }

@@ -2,7 +2,6 @@ package platform
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -27,7 +26,7 @@ type ConsumerSpec struct {
 	Filters []string // subjects; empty means the whole stream
 	Handle  EventHandler
 	Log     *slog.Logger
-	// MaxDeliver bounds redeliveries (default 20); BackOff spaces them.
+	// MaxDeliver bounds redeliveries (default 20); NakWithDelay spaces them.
 	MaxDeliver int
 	// Workers handle events concurrently (default 1: one at a time). An
 	// event goes to the worker its aggregate id hashes to, so the events of
@@ -40,8 +39,8 @@ type ConsumerSpec struct {
 type Consumer struct {
 	cc      jetstream.ConsumeContext
 	cancel  context.CancelFunc
-	workers []chan jetstream.Msg // nil with one worker
-	quit    chan struct{}        // closed by Stop: workers finish their queue and end
+	workers []chan delivery // nil with one worker
+	quit    chan struct{}   // closed by Stop: workers finish their queue and end
 	done    sync.WaitGroup
 }
 
@@ -85,13 +84,10 @@ func Consume(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec) (*C
 	}
 	hctx, cancel := context.WithCancel(context.Background())
 	c := &Consumer{cancel: cancel, quit: make(chan struct{})}
-	handle := func(m jetstream.Msg) {
-		var e contracts.Event
-		if err := DecodeStrict(m.Data(), &e); err != nil {
-			log.Error("poison event: undecodable", "consumer", spec.Durable, KeySubject, m.Subject(), KeyError, err)
-			_ = m.Term()
-			return
-		}
+	// handle runs the handler on a decoded event and acks, naks or
+	// terminates it.
+	handle := func(d delivery) {
+		m, e := d.msg, d.event
 		err := spec.Handle(hctx, e)
 		switch {
 		case err == nil:
@@ -112,22 +108,22 @@ func Consume(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec) (*C
 			_ = m.NakWithDelay(backoff[min(int(attempt), len(backoff))-1])
 		}
 	}
-	deliver := handle
+	run := handle
 	if spec.Workers > 1 {
-		c.workers = make([]chan jetstream.Msg, spec.Workers)
+		c.workers = make([]chan delivery, spec.Workers)
 		for i := range c.workers {
-			ch := make(chan jetstream.Msg, 16)
+			ch := make(chan delivery, 16)
 			c.workers[i] = ch
 			c.done.Go(func() {
 				for {
 					select {
-					case m := <-ch:
-						handle(m)
+					case d := <-ch:
+						handle(d)
 					case <-c.quit:
 						for { // what was handed over is finished
 							select {
-							case m := <-ch:
-								handle(m)
+							case d := <-ch:
+								handle(d)
 							default:
 								return
 							}
@@ -136,12 +132,23 @@ func Consume(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec) (*C
 				}
 			})
 		}
-		deliver = func(m jetstream.Msg) {
+		run = func(d delivery) {
+			h := fnv.New32a()
+			_, _ = h.Write([]byte(d.event.AggregateID))
 			select {
-			case c.workers[workerOf(m.Data(), len(c.workers))] <- m:
+			case c.workers[h.Sum32()%uint32(len(c.workers))] <- d:
 			case <-c.quit: // stopping: left unacked, redelivered after AckWait
 			}
 		}
+	}
+	deliver := func(m jetstream.Msg) {
+		var e contracts.Event
+		if err := DecodeStrict(m.Data(), &e); err != nil {
+			log.Error("poison event: undecodable", "consumer", spec.Durable, KeySubject, m.Subject(), KeyError, err)
+			_ = m.Term()
+			return
+		}
+		run(delivery{m, e})
 	}
 	// A small pull buffer, so that no message waits anywhere near AckWait
 	// before its handler starts.
@@ -155,18 +162,10 @@ func Consume(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec) (*C
 	return c, nil
 }
 
-// workerOf is the worker of an event's aggregate (FNV-1a of its
-// aggregate_id); an undecodable event goes to worker 0, which terminates it.
-func workerOf(data []byte, n int) int {
-	var head struct {
-		AggregateID string `json:"aggregate_id"`
-	}
-	if json.Unmarshal(data, &head) != nil {
-		return 0
-	}
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(head.AggregateID))
-	return int(h.Sum32() % uint32(n))
+// delivery is a message and its decoded event.
+type delivery struct {
+	msg   jetstream.Msg
+	event contracts.Event
 }
 
 func (c *Consumer) stopWorkers() {
