@@ -424,6 +424,21 @@ func TestBookingFlow(t *testing.T) {
 	c.wantError(http.StatusForbidden, raw, st, "forbidden", "")
 	st, raw = c.do("GET", base, "", nil)
 	c.wantError(http.StatusUnauthorized, raw, st, "unauthenticated", "")
+
+	// A manager the owner adds is let in on the very next request, though
+	// they were refused a moment ago (a refusal is not remembered).
+	st, raw = c.do("GET", base, stranger, nil)
+	c.wantError(http.StatusForbidden, raw, st, "forbidden", "")
+	st, raw = c.do("GET", "/v1/bookings/"+b3.ID, stranger, nil)
+	c.wantError(http.StatusForbidden, raw, st, "forbidden", "")
+	if st, raw = c.do("POST", "/v1/vendors/"+v.ID+"/managers", owner, map[string]any{"email": "stranger@example.com"}); st != http.StatusCreated {
+		t.Fatalf("add manager: %d %s", st, raw)
+	}
+	if all := listBookings(t, c, stranger, base); !slices.Equal(bookingIDs(all.Items), []string{b3.ID}) {
+		t.Fatalf("the new manager's list: %+v", all)
+	}
+	st, raw = c.do("GET", "/v1/bookings/"+b3.ID, stranger, nil)
+	wantBooking(t, http.StatusOK, st, raw)
 }
 
 // TestDepositBookingAnswersByItsStatus: with a deposit the answer depends on

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/services/booking/domain"
+	"github.com/slotmesh/slotmesh/services/internal/rolecache"
 )
 
 // ErrOverlap is the exclusion constraint firing: another hold took a unit for
@@ -144,16 +145,10 @@ type App struct {
 	Now      func() time.Time
 	NewID    func() string
 
-	rolesMu sync.Mutex
-	roles   map[[2]string]roleEntry
+	roles   rolecache.Cache
 	viewsMu sync.Mutex
 	views   map[string]vendorView
 	resyncs map[string]time.Time // last lag resync per vendor
-}
-
-type roleEntry struct {
-	role    string
-	expires time.Time
 }
 
 func (a *App) now() time.Time {

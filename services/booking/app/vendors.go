@@ -144,26 +144,10 @@ func (a *App) ApplyUnits(ctx context.Context, vendorID string, version int64, un
 	return nil
 }
 
-// role is the user's role at a vendor, cached for 30 s.
+// role is the user's role at a vendor (a known role is remembered for a
+// while; no role is asked again every time, so a new manager gets in at once).
 func (a *App) role(ctx context.Context, vendorID, userID string) (string, error) {
-	k := [2]string{vendorID, userID}
-	a.rolesMu.Lock()
-	e, ok := a.roles[k]
-	a.rolesMu.Unlock()
-	if ok && time.Now().Before(e.expires) {
-		return e.role, nil
-	}
-	role, err := a.Vendors.Role(ctx, vendorID, userID)
-	if err != nil {
-		return "", err
-	}
-	a.rolesMu.Lock()
-	if a.roles == nil || len(a.roles) > 10000 {
-		a.roles = map[[2]string]roleEntry{}
-	}
-	a.roles[k] = roleEntry{role: role, expires: time.Now().Add(30 * time.Second)}
-	a.rolesMu.Unlock()
-	return role, nil
+	return a.roles.Role(ctx, vendorID, userID, a.Vendors.Role)
 }
 
 // isManager reports whether the user manages the vendor.

@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
@@ -17,6 +16,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/bookings"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
+	"github.com/slotmesh/slotmesh/services/internal/rolecache"
 )
 
 // Owner names whose bookings: a user or a vendor (exactly one).
@@ -86,13 +86,7 @@ type App struct {
 	Vendors  Vendors
 	Now      func() time.Time
 
-	rolesMu sync.Mutex
-	roles   map[[2]string]roleEntry
-}
-
-type roleEntry struct {
-	role    string
-	expires time.Time
+	roles rolecache.Cache
 }
 
 // User lists the actor's bookings.
@@ -261,25 +255,8 @@ func DecodeCursor(s string) (Position, error) {
 	return Position{Start: t, ID: id}, nil
 }
 
-// role is the user's role at a vendor, cached for 30 s.
+// role is the user's role at a vendor (a known role is remembered for a
+// while; no role is asked again every time, so a new manager gets in at once).
 func (a *App) role(ctx context.Context, vendorID, userID string) (string, error) {
-	k := [2]string{vendorID, userID}
-	now := time.Now()
-	a.rolesMu.Lock()
-	e, ok := a.roles[k]
-	a.rolesMu.Unlock()
-	if ok && now.Before(e.expires) {
-		return e.role, nil
-	}
-	role, err := a.Vendors.Role(ctx, vendorID, userID)
-	if err != nil {
-		return "", err
-	}
-	a.rolesMu.Lock()
-	if a.roles == nil || len(a.roles) > 10000 {
-		a.roles = map[[2]string]roleEntry{}
-	}
-	a.roles[k] = roleEntry{role: role, expires: now.Add(30 * time.Second)}
-	a.rolesMu.Unlock()
-	return role, nil
+	return a.roles.Role(ctx, vendorID, userID, a.Vendors.Role)
 }
