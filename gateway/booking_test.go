@@ -342,6 +342,12 @@ func TestBookingFlow(t *testing.T) {
 	if got := wantBooking(t, http.StatusOK, st, raw); got.Status != "CANCELLED" {
 		t.Fatalf("cancel again: %s", raw)
 	}
+	// Not a retry (another key, or none): cancelling a cancelled booking is
+	// an illegal transition.
+	st, raw = c.send("POST", "/v1/bookings/"+b1.ID+"/cancel", diner, map[string]string{"Idempotency-Key": "c2"}, nil)
+	c.wantError(http.StatusConflict, raw, st, "invalid_state", "")
+	st, raw = c.do("POST", "/v1/bookings/"+b1.ID+"/cancel", diner, nil)
+	c.wantError(http.StatusConflict, raw, st, "invalid_state", "")
 	if !offers(availability(t, c, v.ID, moved, 2), moved) {
 		t.Fatal("a cancelled booking's slot is not offered again")
 	}

@@ -182,7 +182,7 @@ func (s *Server) handleUpdateBooking(ctx context.Context, in *updateBookingInput
 
 type transitionInput struct {
 	ID             string `path:"id" maxLength:"64" doc:"Booking id (UUID)"`
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"1024" doc:"Optional: a key of yours for this change (e.g. a UUID), at most 200 characters; a retry answers the booking as the change left it"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"1024" doc:"Optional: a key of yours for this change (e.g. a UUID), at most 200 characters. The same key again answers the booking as the change left it; without it, or with another key, a booking already in that state is 409 invalid_state."`
 }
 
 // transition makes the handler of a cancel, avail or no-show.

@@ -11,6 +11,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	wire "github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/testenv"
 )
 
@@ -100,6 +101,61 @@ func TestDepositChargedDeclinedAndRefunded(t *testing.T) {
 	}
 	if _, kept := money(t, pc, b2.ID); kept != 0 {
 		t.Fatalf("availed booking keeps %d", kept)
+	}
+}
+
+// TestLargerPartyThenCancelRefundsEveryCharge: a deposit per guest grows
+// with the party (the difference is a charge of its own) and shrinks again;
+// cancelling in time then gives back all of it, split across the charges,
+// and availing another booking does the same.
+func TestLargerPartyThenCancelRefundsEveryCharge(t *testing.T) {
+	t.Parallel()
+	s := startFast(t)
+	s.vendors = vendorsClient(s)
+	pc := payment.NewClient(s.nc)
+	owner, diner := uuid.NewString(), uuid.NewString()
+	v := s.restaurantWith(t, owner, vendors.Deposit{Amount: 1500, Currency: "EUR", Per: "guest"}, 2, 6)
+	party := func(n int) *int { return &n }
+
+	b, err := s.bookings.Create(as(diner, "g1"), wire.CreateRequest{VendorID: v.ID, Start: slot(5, 19), PartySize: 3, PaymentMethod: payment.CardVisa})
+	if err != nil || b.Deposit.Amount != 4500 || b.Deposit.Status != "charged" {
+		t.Fatalf("book 3: %+v %v", b, err)
+	}
+	b, err = s.bookings.Update(as(diner, "g1-5"), wire.UpdateRequest{ID: b.ID, PartySize: party(5)})
+	if err != nil || b.Deposit.Amount != 7500 {
+		t.Fatalf("party of 5: %+v %v", b, err)
+	}
+	if charged, kept := money(t, pc, b.ID); charged != 7500 || kept != 7500 {
+		t.Fatalf("after the larger party: charged %d kept %d, want 7500/7500", charged, kept)
+	}
+	b, err = s.bookings.Update(as(diner, "g1-4"), wire.UpdateRequest{ID: b.ID, PartySize: party(4)})
+	if err != nil || b.Deposit.Amount != 6000 {
+		t.Fatalf("party of 4: %+v %v", b, err)
+	}
+	if _, kept := money(t, pc, b.ID); kept != 6000 {
+		t.Fatalf("after the smaller party the ledger keeps %d, want 6000", kept)
+	}
+	c, err := s.bookings.Cancel(as(diner, ""), b.ID)
+	if err != nil || c.Status != wire.StatusCancelled || c.Refund == nil || c.Refund.Amount != 6000 || c.Refund.Status != "refunded" || c.Deposit.Status != "refunded" {
+		t.Fatalf("cancel: %+v %v", c, err)
+	}
+	if _, kept := money(t, pc, b.ID); kept != 0 {
+		t.Fatalf("cancelled booking keeps %d", kept)
+	}
+
+	b2, err := s.bookings.Create(as(diner, "g2"), wire.CreateRequest{VendorID: v.ID, Start: slot(6, 19), PartySize: 2, PaymentMethod: payment.CardVisa})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = s.bookings.Update(as(diner, "g2-6"), wire.UpdateRequest{ID: b2.ID, PartySize: party(6)}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.bookings.Avail(as(owner, ""), b2.ID)
+	if err != nil || a.Status != wire.StatusAvailed || a.Refund == nil || a.Refund.Amount != 9000 || a.Refund.Status != "refunded" {
+		t.Fatalf("avail: %+v %v", a, err)
+	}
+	if charged, kept := money(t, pc, b2.ID); charged != 9000 || kept != 0 {
+		t.Fatalf("availed booking: charged %d kept %d, want 9000/0", charged, kept)
 	}
 }
 

@@ -45,6 +45,12 @@ func as(user, key string) context.Context {
 // slots, 90-minute stays.
 func (s sys) restaurant(t testing.TB, owner string, deposit int64, units int, capacity int) vendors.Vendor {
 	t.Helper()
+	return s.restaurantWith(t, owner, vendors.Deposit{Amount: deposit, Currency: "EUR", Per: "booking"}, units, capacity)
+}
+
+// restaurantWith is restaurant with any deposit policy.
+func (s sys) restaurantWith(t testing.TB, owner string, deposit vendors.Deposit, units int, capacity int) vendors.Vendor {
+	t.Helper()
 	var hours []vendors.OpeningHours
 	for _, d := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
 		hours = append(hours, vendors.OpeningHours{Weekday: d, Open: "00:00", Close: "24:00"})
@@ -54,7 +60,7 @@ func (s sys) restaurant(t testing.TB, owner string, deposit int64, units int, ca
 		Kind: "restaurant", Name: "Test", Timezone: "Europe/Berlin", Address: "Somewhere 1",
 		Location: vendors.Location{Lat: 52.5, Lng: 13.4}, Tags: []string{"italian"}, OpeningHours: hours,
 		SlotMinutes: slot, StayMinutes: stay,
-		Deposit: vendors.Deposit{Amount: deposit, Currency: "EUR", Per: "booking"}, Cancellation: vendors.Cancellation{FreeUntilHoursBefore: 24},
+		Deposit: deposit, Cancellation: vendors.Cancellation{FreeUntilHoursBefore: 24},
 	}})
 	if err != nil {
 		t.Fatal(err)

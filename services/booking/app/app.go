@@ -111,6 +111,9 @@ type Payments interface {
 	Refund(ctx context.Context, key, chargeKey string, amount int64, reason string) (status string, err error)
 	// Void makes sure key ends up not charged; it returns the final status.
 	Void(ctx context.Context, key, bookingID, reason string) (string, error)
+	// Charges is the booking's taken charges, oldest first, with what is
+	// left of each and the refunds asked of it.
+	Charges(ctx context.Context, bookingID string) ([]domain.Charge, error)
 }
 
 // Vendors is the vendor service.

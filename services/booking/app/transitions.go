@@ -94,10 +94,14 @@ func (a *App) finish(ctx context.Context, id, to string, userOK bool, policy fun
 	if err != nil {
 		return domain.Booking{}, err
 	}
+	key := natsrpc.IdempotencyKey(ctx)
 	b, err := a.Repo.Change(ctx, id, func(b *domain.Booking) ([]contracts.Event, error) {
 		from := b.Status
 		if b.Status == to {
-			return nil, nil // a retry: already done, answer the booking as it is
+			if key != "" && key == b.FinalKey {
+				return nil, nil // a retry of the request that did it: answer the booking as it is
+			}
+			return nil, apperr.E(apperr.InvalidState, "the booking is already %s", b.Status).With("status", b.Status)
 		}
 		if !domain.CanMove(b.Status, to) {
 			return nil, apperr.E(apperr.InvalidState, "a %s booking cannot become %s", b.Status, to).With("status", b.Status)
@@ -116,6 +120,7 @@ func (a *App) finish(ctx context.Context, id, to string, userOK bool, policy fun
 		if err := b.Move(to, a.now()); err != nil {
 			return nil, err
 		}
+		b.FinalKey = key
 		return event(ctx, *b, from, "")
 	})
 	if err != nil {
@@ -131,7 +136,7 @@ func (a *App) finish(ctx context.Context, id, to string, userOK bool, policy fun
 // refundDeposit refunds a booking in refund_pending and records it; on
 // failure it stays pending for the sweeper.
 func (a *App) refundDeposit(ctx context.Context, b domain.Booking) domain.Booking {
-	status, err := a.Payments.Refund(ctx, "booking:"+b.ID+":refund", b.ChargeKey(), b.RefundAmount, b.RefundReason)
+	status, err := a.refund(ctx, b, "booking:"+b.ID+":refund", b.RefundAmount, b.RefundReason)
 	if err != nil {
 		return b // the sweeper tries again
 	}
@@ -142,6 +147,35 @@ func (a *App) refundDeposit(ctx context.Context, b domain.Booking) domain.Bookin
 		return b
 	}
 	return a.depositSettled(ctx, b.ID, domain.DepositRefundPending, domain.DepositRefunded)
+}
+
+// refund gives back amount of a booking's deposit under key. The deposit
+// may be several charges (a larger party's difference is charged on its
+// own), so the refund is split across them by the ledger
+// (domain.SplitRefund). The status is succeeded when every part went
+// through, failed when the provider refused one, else pending.
+func (a *App) refund(ctx context.Context, b domain.Booking, key string, amount int64, reason string) (string, error) {
+	charges, err := a.Payments.Charges(ctx, b.ID)
+	if err != nil {
+		return "", err
+	}
+	parts, err := domain.SplitRefund(key, b.ChargeKey(), amount, charges)
+	if err != nil {
+		return "", err
+	}
+	status := PaySucceeded
+	for _, p := range parts {
+		st, err := a.Payments.Refund(ctx, p.Key, p.ChargeKey, p.Amount, reason)
+		switch {
+		case err != nil:
+			return "", err
+		case st == PayFailed:
+			status = PayFailed
+		case st != PaySucceeded && status == PaySucceeded:
+			status = st
+		}
+	}
+	return status, nil
 }
 
 // voidDeposit makes sure an ended hold's deposit is not kept.

@@ -57,7 +57,13 @@ func (a *App) Update(ctx context.Context, r booking.UpdateRequest) (domain.Booki
 	step := fmt.Sprintf("booking:%s:update:%d", cur.ID, cur.Version)
 	if diff > 0 {
 		status, decline, err := a.Payments.Charge(ctx, step, cur.ID, cur.UserID, diff, cur.DepositCurrency, cur.PaymentMethod)
-		if err != nil {
+		if err != nil || (status != PaySucceeded && status != PayFailed) {
+			// No answer, or not yet: the change is not made, so the extra
+			// charge must never stand (a void refunds it if it lands).
+			_, _ = a.Payments.Void(ctx, step, cur.ID, "booking change not made")
+			if err == nil {
+				err = apperr.E(apperr.Unavailable, "the payment provider has not answered; the booking is unchanged, try again")
+			}
 			return domain.Booking{}, err
 		}
 		if status != PaySucceeded {
@@ -91,7 +97,7 @@ func (a *App) Update(ctx context.Context, r booking.UpdateRequest) (domain.Booki
 	}
 	a.saved(ctx, b)
 	if diff < 0 {
-		_, _ = a.Payments.Refund(ctx, step+":refund", b.ChargeKey(), -diff, "smaller party")
+		_, _ = a.refund(ctx, b, step+":refund", -diff, "smaller party")
 	}
 	return b, nil
 }

@@ -67,6 +67,7 @@ type Booking struct {
 	PaymentMethod   string
 	RefundAmount    int64
 	RefundReason    string
+	FinalKey        string // the Idempotency-Key of the request that ended it ("" none)
 	ExpiresAt       *time.Time
 	Version         int64
 	CreatedAt       time.Time

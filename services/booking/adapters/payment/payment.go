@@ -6,6 +6,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/services/booking/domain"
 )
 
 // Client implements app.Payments.
@@ -30,4 +31,38 @@ func (c *Client) Refund(ctx context.Context, key, chargeKey string, amount int64
 func (c *Client) Void(ctx context.Context, key, bookingID, reason string) (string, error) {
 	p, err := c.c.Void(ctx, wire.VoidRequest{Key: key, BookingID: bookingID, Reason: reason})
 	return p.Status, err
+}
+
+// Charges reads the booking's ledger: every taken charge (oldest first) with
+// what is left of it — taken less given back less being given back — and
+// the refunds asked of it (any status: a key asked once stays asked).
+func (c *Client) Charges(ctx context.Context, bookingID string) ([]domain.Charge, error) {
+	l, err := c.c.Get(ctx, bookingID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]int, len(l.Payments))
+	var out []domain.Charge
+	for _, p := range l.Payments {
+		if p.Status != wire.StatusSucceeded && p.Status != wire.StatusRefunded {
+			continue
+		}
+		left := p.Amount - p.Refunded
+		if p.Status != wire.StatusSucceeded {
+			left = 0
+		}
+		byID[p.ID] = len(out)
+		out = append(out, domain.Charge{Key: p.Key, Left: left, Refunds: map[string]int64{}})
+	}
+	for _, r := range l.Refunds {
+		i, ok := byID[r.PaymentID]
+		if !ok {
+			continue
+		}
+		out[i].Refunds[r.Key] = r.Amount
+		if r.Status == wire.StatusPending { // refunds share the payment statuses' "pending"
+			out[i].Left -= r.Amount
+		}
+	}
+	return out, nil
 }

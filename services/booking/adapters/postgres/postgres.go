@@ -137,7 +137,7 @@ func (r *Repo) ReplaceFacts(ctx context.Context, v domain.Vendor, units []app.Un
 
 const bookingColumns = `b.id::text, b.vendor_id::text, b.user_id::text, b.status, b.during, b.party_size, b.quantity,
 	b.deposit_amount, b.deposit_currency, b.deposit_status, b.payment_method, b.refund_amount, b.refund_reason,
-	b.expires_at, b.version, b.created_at, b.updated_at,
+	coalesce(b.final_key, ''), b.expires_at, b.version, b.created_at, b.updated_at,
 	coalesce((SELECT json_agg(json_build_object('id', u.id, 'name', u.name, 'capacity', u.capacity) ORDER BY u.name)
 	  FROM holds h JOIN units u ON u.vendor_id = h.vendor_id AND u.id = h.unit_id WHERE h.booking_id = b.id), '[]')`
 
@@ -152,7 +152,7 @@ func scanBooking(row pgx.Row) (domain.Booking, error) {
 	var during pgtype.Range[pgtype.Timestamptz]
 	var units []byte
 	err := row.Scan(&b.ID, &b.VendorID, &b.UserID, &b.Status, &during, &b.PartySize, &b.Quantity, &b.DepositAmount,
-		&b.DepositCurrency, &b.DepositStatus, &b.PaymentMethod, &b.RefundAmount, &b.RefundReason, &b.ExpiresAt,
+		&b.DepositCurrency, &b.DepositStatus, &b.PaymentMethod, &b.RefundAmount, &b.RefundReason, &b.FinalKey, &b.ExpiresAt,
 		&b.Version, &b.CreatedAt, &b.UpdatedAt, &units)
 	if err != nil {
 		return b, err
@@ -392,8 +392,8 @@ func (r *Repo) Change(ctx context.Context, id string, change app.BookingChange) 
 			return nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE bookings SET status=$2, deposit_status=$3, refund_amount=$4, refund_reason=$5,
-			expires_at=$6, version=$7, updated_at=$8 WHERE id=$1`, b.ID, b.Status, b.DepositStatus, b.RefundAmount,
-			b.RefundReason, b.ExpiresAt, b.Version, b.UpdatedAt); err != nil {
+			expires_at=$6, version=$7, updated_at=$8, final_key=nullif($9, '') WHERE id=$1`, b.ID, b.Status, b.DepositStatus, b.RefundAmount,
+			b.RefundReason, b.ExpiresAt, b.Version, b.UpdatedAt, b.FinalKey); err != nil {
 			return fmt.Errorf("save booking: %w", err)
 		}
 		if domain.Active(from) && !domain.Active(b.Status) && b.Status != domain.Availed && b.Status != domain.NoShow {
