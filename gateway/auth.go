@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -20,6 +21,12 @@ type keySource func(ctx context.Context) (user.KeysResponse, error)
 // unknown key id (rotation), at most once per refreshEvery: that bounds what
 // tokens with made-up key ids cost the user service, and how long a token of
 // a freshly rotated key can be refused.
+//
+// A token whose signature checked out is remembered (by its SHA-256, up to
+// maxVerified of them) with its subject, key id and validity window: an app
+// sends the same token with every call, and the signature check is most of
+// the gateway's own CPU on a booking. A remembered token is still refused
+// once it expires, and once its key is no longer among the keys.
 type verifier struct {
 	fetch        keySource
 	refreshEvery time.Duration
@@ -28,19 +35,68 @@ type verifier struct {
 	issuer  string
 	keys    map[string]ed25519.PublicKey
 	fetched time.Time
+
+	vmu      sync.Mutex
+	verified map[[sha256.Size]byte]verifiedToken
+
+	now func() time.Time // time.Now; tests move it
 }
 
+// verifiedToken is what is remembered of a token that verified.
+type verifiedToken struct {
+	subject, kid string
+	notBefore    time.Time // the token's nbf less the leeway (zero: none)
+	notAfter     time.Time // its exp plus the leeway
+}
+
+const (
+	tokenLeeway = 30 * time.Second
+	maxVerified = 50_000 // ~5 MB; the map starts again empty when full
+)
+
 func newVerifier(fetch keySource) *verifier {
-	return &verifier{fetch: fetch, refreshEvery: 5 * time.Second}
+	return &verifier{fetch: fetch, refreshEvery: 5 * time.Second, now: time.Now}
 }
 
 var errBadToken = errors.New("invalid or expired token")
 
 // Verify returns the user id of a valid token.
 func (v *verifier) Verify(ctx context.Context, raw string) (string, error) {
+	sum := sha256.Sum256([]byte(raw))
+	now := v.now()
+	v.vmu.Lock()
+	t, ok := v.verified[sum]
+	v.vmu.Unlock()
+	if ok && now.Before(t.notAfter) && !now.Before(t.notBefore) && v.hasKey(t.kid) {
+		return t.subject, nil
+	}
+	sub, t, err := v.verify(ctx, raw)
+	if err != nil {
+		return "", err
+	}
+	v.vmu.Lock()
+	if v.verified == nil || len(v.verified) >= maxVerified {
+		v.verified = make(map[[sha256.Size]byte]verifiedToken)
+	}
+	v.verified[sum] = t
+	v.vmu.Unlock()
+	return sub, nil
+}
+
+// hasKey reports whether kid is among the keys as last fetched.
+func (v *verifier) hasKey(kid string) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_, ok := v.keys[kid]
+	return ok
+}
+
+// verify checks a token's signature and claims.
+func (v *verifier) verify(ctx context.Context, raw string) (string, verifiedToken, error) {
 	claims := jwt.RegisteredClaims{}
+	var kid string
 	_, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
+		kid, _ = t.Header["kid"].(string)
 		k, iss, err := v.key(ctx, kid)
 		if err != nil {
 			return nil, err
@@ -49,18 +105,22 @@ func (v *verifier) Verify(ctx context.Context, raw string) (string, error) {
 			return nil, errBadToken
 		}
 		return k, nil
-	}, jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second))
+	}, jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithExpirationRequired(), jwt.WithLeeway(tokenLeeway), jwt.WithTimeFunc(v.now))
 	if err != nil {
 		var unavailable *keysUnavailable
 		if errors.As(err, &unavailable) {
-			return "", unavailable
+			return "", verifiedToken{}, unavailable
 		}
-		return "", errBadToken
+		return "", verifiedToken{}, errBadToken
 	}
-	if claims.Subject == "" {
-		return "", errBadToken
+	if claims.Subject == "" || claims.ExpiresAt == nil {
+		return "", verifiedToken{}, errBadToken
 	}
-	return claims.Subject, nil
+	t := verifiedToken{subject: claims.Subject, kid: kid, notAfter: claims.ExpiresAt.Add(tokenLeeway)}
+	if claims.NotBefore != nil {
+		t.notBefore = claims.NotBefore.Add(-tokenLeeway)
+	}
+	return claims.Subject, t, nil
 }
 
 type keysUnavailable struct{ err error }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/slotmesh/slotmesh/testenv/procstat"
 )
 
 // Machine is what the figures came from.
@@ -107,7 +108,7 @@ func Probe(ctx context.Context, goCmd, pgURL string) Machine {
 		}
 		cancel()
 	}
-	m.BusyStart = cpuBusy(ctx, time.Second)
+	m.BusyStart = procstat.Busy(ctx, time.Second)
 	return m
 }
 
@@ -131,53 +132,6 @@ func osPrettyName(osRelease string) string {
 		}
 	}
 	return ""
-}
-
-// cpuBusy is the share of CPU time not idle over d, from /proc/stat.
-func cpuBusy(ctx context.Context, d time.Duration) float64 {
-	read := func() (busy, total float64, ok bool) {
-		raw, err := os.ReadFile("/proc/stat")
-		if err != nil {
-			return 0, 0, false
-		}
-		return parseProcStat(string(raw))
-	}
-	b0, t0, ok0 := read()
-	select {
-	case <-time.After(d):
-	case <-ctx.Done():
-		return -1
-	}
-	b1, t1, ok1 := read()
-	if !ok0 || !ok1 || t1 <= t0 {
-		return -1
-	}
-	return (b1 - b0) / (t1 - t0)
-}
-
-// parseProcStat sums the first "cpu" line: busy is all but idle and iowait.
-func parseProcStat(stat string) (busy, total float64, ok bool) {
-	for line := range strings.Lines(stat) {
-		f := strings.Fields(line)
-		if len(f) < 6 || f[0] != "cpu" {
-			continue
-		}
-		for i, s := range f[1:] {
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return 0, 0, false
-			}
-			if i >= 8 { // guest and guest_nice are already in user and nice
-				break
-			}
-			total += v
-			if i != 3 && i != 4 {
-				busy += v
-			}
-		}
-		return busy, total, true
-	}
-	return 0, 0, false
 }
 
 // String is the machine in one line.
