@@ -370,8 +370,8 @@ func (r *Report) Markdown() string {
 	w("## Side by side, same run\n\n")
 	w("### (a) The booking SQL: pgbench against bookings through the gateway\n\n")
 	if c, ok := r.Booking(); ok {
-		w("`BenchmarkBookingMeshVsPgbench` (services/booking): 16 concurrent clients book through the HTTP gateway (JWT, gateway → NATS → booking service → Postgres, the outbox row in the same transaction; no deposit, so no payment call), " +
-			"then pgbench replays the booking service's own hold transaction — the statements of `adapters/postgres.HoldStatements`: the idempotency key, `SELECT … FOR UPDATE SKIP LOCKED` of free units, the booking row, the holds under the exclusion constraint, the outbox row — with 16 clients for 5 s on its own vendor in the same scratch database")
+		w("`BenchmarkBookingMeshVsPgbench` (services/booking): 16 concurrent clients make 2,000 bookings through the HTTP gateway (JWT, gateway → NATS → booking service → Postgres, the outbox row in the same transaction; no deposit, so no payment call; the whole mesh runs, so the events' consumers — bridge, search, notification — work beside it), " +
+			"then pgbench replays the booking service's own hold transaction — the statements of `adapters/postgres.HoldStatements`: the idempotency key, `SELECT … FOR UPDATE SKIP LOCKED` of free units, the booking row, the holds under the exclusion constraint, the outbox row — with 16 clients for 5 s on its own vendor in the same scratch database. Each of the two starts once the machine has settled (at most 15%% busy: the consumers have caught up)")
 		if r.PgbenchScript != "" {
 			w(" ([the script](%s))", r.PgbenchScript)
 		}
