@@ -250,15 +250,23 @@ func upsert[T any](list []T, v T, same func(T) bool) []T {
 	return append(list, v)
 }
 
-// Shared says whether the machine was busy with other work: a load average
-// above half its cores at the start or at any figure.
+// Shared says whether the machine was busy with other work. The load
+// average at a figure counts the benchmark's own processes (a mesh that
+// saturates the cores and Postgres beside it make a load of about 1.5 per
+// core), so it says "shared" only above twice the cores; the best sign is the
+// CPU busy in the second before the benchmarks started (after the chaos
+// pass): above 25% something else was running. Without that reading, a load
+// above half the cores at the start counts too.
 func (r *Report) Shared() bool {
-	limit := float64(max(r.Machine.Cores, 1)) / 2
-	if r.Machine.LoadStart[0] > limit {
+	cores := float64(max(r.Machine.Cores, 1))
+	if r.Machine.BusyStart > 0.25 {
+		return true
+	}
+	if r.Machine.BusyStart < 0 && r.Machine.LoadStart[0] > cores/2 {
 		return true
 	}
 	for _, res := range r.Results {
-		if res.Load1 > limit {
+		if res.Load1 > 2*cores {
 			return true
 		}
 	}
@@ -356,6 +364,9 @@ func (r *Report) Markdown() string {
 		w("> **The machine was shared with other work during this run** (load average %s–%s on %d cores at the figures). "+
 			"Absolute numbers are lower and noisier than on a quiet machine of this size; the side-by-side ratios, measured back to back, are the steadier part.\n\n",
 			load(lo), load(hi), m.Cores)
+	} else if lo, hi := r.LoadRange(); hi > 0 {
+		w("> Nothing else ran on the machine (CPU %s busy just before the benchmarks). The load average next to each figure (%s–%s on %d cores) is the benchmarks' own processes.\n\n",
+			pct(m.BusyStart), load(lo), load(hi), m.Cores)
 	}
 	if len(r.Failed) > 0 {
 		w("> **Failed:** %s — their figures are missing below; see the run's output.\n\n", strings.Join(r.Failed, ", "))

@@ -73,6 +73,16 @@ func TestComparisons(t *testing.T) {
 	if quiet.Shared() {
 		t.Fatal("load 1 on 8 cores is quiet")
 	}
+	// The benchmark's own load (a saturated 2-core machine) is not sharing;
+	// a busy CPU before the run is.
+	own := &Report{Machine: Machine{Cores: 2, LoadStart: [3]float64{3.5}, BusyStart: 0.03}, Results: []Result{{Load1: 3.3}}}
+	if own.Shared() {
+		t.Fatal("load 3.3 on 2 cores with a quiet start is the benchmark's own")
+	}
+	own.Machine.BusyStart = 0.6
+	if !own.Shared() {
+		t.Fatal("60% busy before the run is a shared machine")
+	}
 	// A later round of a benchmark replaces the earlier one.
 	rep.Results = append(rep.Results, Result{Name: "BenchmarkBookingMeshVsPgbench", Metrics: []Metric{{300, "mesh_bookings/s"}, {600, "pgbench_tps"}}})
 	if c, _ := rep.Booking(); c.Ratio != 0.5 {
