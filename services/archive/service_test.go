@@ -340,7 +340,7 @@ func readDeadLetters(t *testing.T, cfg kafka.Config, n int) []kafkago.Message {
 				}
 				m := kafkago.Message{Topic: topic, Partition: p, Offset: r.Offset}
 				for _, h := range r.Headers {
-					m.Headers = append(m.Headers, kafkago.Header{Key: h.Key, Value: h.Value})
+					m.Headers = append(m.Headers, kafkago.Header(h))
 				}
 				out = append(out, m)
 			}
