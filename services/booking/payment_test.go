@@ -159,6 +159,47 @@ func TestLargerPartyThenCancelRefundsEveryCharge(t *testing.T) {
 	}
 }
 
+// TestSmallerPartyRefundSurvivesPaymentOutage: the share of a per-guest
+// deposit a smaller party no longer owes is recorded with the change, so a
+// payment service that is down when the party shrinks delays the refund and
+// never loses it.
+func TestSmallerPartyRefundSurvivesPaymentOutage(t *testing.T) {
+	t.Parallel()
+	s := startFast(t)
+	s.vendors = vendorsClient(s)
+	pc := payment.NewClient(s.nc)
+	owner, diner := uuid.NewString(), uuid.NewString()
+	v := s.restaurantWith(t, owner, vendors.Deposit{Amount: 1500, Currency: "EUR", Per: "guest"}, 1, 6)
+	b, err := s.bookings.Create(as(diner, "s1"), wire.CreateRequest{VendorID: v.ID, Start: slot(5, 20), PartySize: 4, PaymentMethod: payment.CardVisa})
+	if err != nil || b.Deposit.Amount != 6000 {
+		t.Fatalf("book 4: %+v %v", b, err)
+	}
+	if err := s.Mesh.StopService("payment"); err != nil {
+		t.Fatal(err)
+	}
+	two := 2
+	b, err = s.bookings.Update(as(diner, "s1-2"), wire.UpdateRequest{ID: b.ID, PartySize: &two})
+	if err != nil || b.PartySize != 2 || b.Deposit.Amount != 3000 {
+		t.Fatalf("party of 2 while payment is down: %+v %v", b, err)
+	}
+	if err := s.Mesh.StartService(context.Background(), "payment"); err != nil {
+		t.Fatal(err)
+	}
+	var kept int64
+	waitFor(t, 30*time.Second, "the owed 3000 to be refunded", func() bool {
+		_, kept = money(t, pc, b.ID)
+		return kept == 3000
+	})
+	// Cancelling in time gives back the rest, and no more.
+	c, err := s.bookings.Cancel(as(diner, ""), b.ID)
+	if err != nil || c.Refund == nil || c.Refund.Amount != 3000 || c.Refund.Status != "refunded" {
+		t.Fatalf("cancel: %+v %v", c, err)
+	}
+	if charged, kept := money(t, pc, b.ID); charged != 6000 || kept != 0 {
+		t.Fatalf("after the cancel: charged %d kept %d, want 6000/0", charged, kept)
+	}
+}
+
 // TestUnansweredPaymentExpiresWithoutOrphanCharge: the provider never
 // answers; the booking stays BLOCKED, then expires, and no money is kept.
 func TestUnansweredPaymentExpiresWithoutOrphanCharge(t *testing.T) {

@@ -171,7 +171,8 @@ const (
 	SQLMoneyInFlight = `SELECT 'payment ' || id::text FROM paymentdb.payments WHERE status = 'pending' AND updated_at < $1
 		UNION ALL SELECT 'refund ' || id::text FROM paymentdb.refunds WHERE status = 'pending' AND updated_at < $1
 		UNION ALL SELECT 'booking ' || id::text FROM bookingdb.bookings
-		  WHERE deposit_status IN ('pending', 'refund_pending', 'void_pending') AND status <> 'BLOCKED' AND updated_at < $1`
+		  WHERE deposit_status IN ('pending', 'refund_pending', 'void_pending') AND status <> 'BLOCKED' AND updated_at < $1
+		UNION ALL SELECT 'owed refund ' || key FROM bookingdb.owed_refunds WHERE created_at < $1`
 )
 
 // SQLOutbox reads every service's outbox (the booking's version from the

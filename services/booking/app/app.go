@@ -86,6 +86,11 @@ type Repository interface {
 	Capacities(ctx context.Context, vendorID string) (map[int]int, error)
 	FreeUnits(ctx context.Context, vendorID string, minCap int, window domain.Range) ([]string, map[string][]domain.Range, error)
 	Due(ctx context.Context, now time.Time, limit int) (expired []string, money []domain.Booking, err error)
+	// DueRefunds lists owed refunds whose next try is due; RefundPaid drops
+	// one that went through, RefundLater puts the next try at next.
+	DueRefunds(ctx context.Context, now time.Time, limit int) ([]domain.OwedRefund, error)
+	RefundPaid(ctx context.Context, key string) error
+	RefundLater(ctx context.Context, key string, next time.Time) error
 	List(ctx context.Context, q ListQuery) ([]domain.Booking, error)
 	// Scan reads the current bookings (BLOCKED or CONFIRMED) ending after
 	// now, in id order after the id after ("" = from the first), at most

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/services/booking/domain"
@@ -47,5 +48,33 @@ func (a *App) Sweep(ctx context.Context) (int, error) {
 			a.voidDeposit(ctx, b, "hold ended")
 		}
 	}
-	return len(expired) + len(money), nil
+	owed, err := a.Repo.DueRefunds(ctx, now, 200)
+	if err != nil {
+		return 0, err
+	}
+	for _, o := range owed {
+		b, err := a.Repo.Get(ctx, o.BookingID)
+		if err != nil {
+			_ = a.Repo.RefundLater(ctx, o.Key, now.Add(time.Minute)) // read it again later; the rest goes on
+			continue
+		}
+		a.payOwed(ctx, b, o)
+	}
+	return len(expired) + len(money) + len(owed), nil
+}
+
+// payOwed asks payment for an owed refund: dropped once the money went
+// back, else tried again later (spaced out, at most every 10 minutes: a
+// refused refund needs an operator, and stays owed and visible meanwhile).
+func (a *App) payOwed(ctx context.Context, b domain.Booking, o domain.OwedRefund) {
+	status, err := a.refund(ctx, b, o.Key, o.Amount, o.Reason)
+	if err == nil && status == PaySucceeded {
+		_ = a.Repo.RefundPaid(ctx, o.Key) // if this fails, the next try replays the same refund
+		return
+	}
+	wait := 2 * time.Second
+	for i := 0; i < o.Attempts && wait < 10*time.Minute; i++ {
+		wait *= 2
+	}
+	_ = a.Repo.RefundLater(ctx, o.Key, a.now().Add(min(wait, 10*time.Minute)))
 }

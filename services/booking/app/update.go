@@ -80,6 +80,9 @@ func (a *App) Update(ctx context.Context, r booking.UpdateRequest) (domain.Booki
 			b.During, b.PartySize, b.DepositAmount = during, party, deposit
 			b.Version++
 			b.UpdatedAt = a.now()
+			if diff < 0 { // owed back, recorded with the change (the sweeper retries it)
+				b.Owed = &domain.OwedRefund{Key: step + ":refund", BookingID: b.ID, Amount: -diff, Reason: "smaller party"}
+			}
 			return event(ctx, *b, b.Status, booking.EventUpdated)
 		}, func(domain.Booking) error { return a.nearby(ctx, v, during, party, cur.Quantity) })
 		if !errors.Is(err, ErrOverlap) || attempt >= a.Cfg.Retries {
@@ -96,8 +99,8 @@ func (a *App) Update(ctx context.Context, r booking.UpdateRequest) (domain.Booki
 		return domain.Booking{}, err
 	}
 	a.saved(ctx, b)
-	if diff < 0 {
-		_, _ = a.refund(ctx, b, step+":refund", -diff, "smaller party")
+	if b.Owed != nil {
+		a.payOwed(ctx, b, *b.Owed)
 	}
 	return b, nil
 }

@@ -67,7 +67,8 @@ type Booking struct {
 	PaymentMethod   string
 	RefundAmount    int64
 	RefundReason    string
-	FinalKey        string // the Idempotency-Key of the request that ended it ("" none)
+	FinalKey        string      // the Idempotency-Key of the request that ended it ("" none)
+	Owed            *OwedRefund // set by a change that owes money back: saved with it (not a column)
 	ExpiresAt       *time.Time
 	Version         int64
 	CreatedAt       time.Time

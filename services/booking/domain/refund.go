@@ -11,6 +11,17 @@ type Charge struct {
 	Refunds map[string]int64 // refunds already asked of this charge: key -> amount
 }
 
+// OwedRefund is money a booking owes back besides its final refund (a
+// smaller party's share of the deposit). It is recorded with the change
+// that causes it and kept until payment has given it back.
+type OwedRefund struct {
+	Key       string // the refund's idempotency key
+	BookingID string
+	Amount    int64
+	Reason    string
+	Attempts  int
+}
+
 // RefundPart is one refund request of a split refund.
 type RefundPart struct {
 	Key       string // the refund's idempotency key

@@ -439,6 +439,10 @@ func (r *Repo) Move(ctx context.Context, id string, change app.BookingChange, un
 		queueHolds(batch, b)
 		batch.Queue(`UPDATE bookings SET during=$2, party_size=$3, deposit_amount=$4, version=$5, updated_at=$6 WHERE id=$1`,
 			b.ID, rangeOf(b.During), b.PartySize, b.DepositAmount, b.Version, b.UpdatedAt)
+		if o := b.Owed; o != nil {
+			batch.Queue(`INSERT INTO owed_refunds (key, booking_id, amount, reason, next_at) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (key) DO NOTHING`, o.Key, b.ID, o.Amount, o.Reason, b.UpdatedAt.Add(MoneyRetryAfter))
+		}
 		if err := outbox.Queue(batch, evs...); err != nil {
 			return err
 		}
@@ -520,6 +524,36 @@ func (r *Repo) Due(ctx context.Context, now time.Time, limit int) (expired []str
 	}
 	money, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Booking, error) { return scanBooking(row) })
 	return expired, money, err
+}
+
+// DueRefunds lists owed refunds whose next try is due, oldest due first.
+func (r *Repo) DueRefunds(ctx context.Context, now time.Time, limit int) ([]domain.OwedRefund, error) {
+	rows, err := r.pool.Query(ctx, `SELECT key, booking_id::text, amount, reason, attempts FROM owed_refunds
+		WHERE next_at <= $1 ORDER BY next_at LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("owed refunds: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.OwedRefund, error) {
+		var o domain.OwedRefund
+		err := row.Scan(&o.Key, &o.BookingID, &o.Amount, &o.Reason, &o.Attempts)
+		return o, err
+	})
+}
+
+// RefundPaid drops an owed refund that payment gave back.
+func (r *Repo) RefundPaid(ctx context.Context, key string) error {
+	if _, err := r.pool.Exec(ctx, `DELETE FROM owed_refunds WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("owed refund paid: %w", err)
+	}
+	return nil
+}
+
+// RefundLater counts a try of an owed refund and puts the next at next.
+func (r *Repo) RefundLater(ctx context.Context, key string, next time.Time) error {
+	if _, err := r.pool.Exec(ctx, `UPDATE owed_refunds SET attempts = attempts + 1, next_at = $2 WHERE key = $1`, key, next); err != nil {
+		return fmt.Errorf("owed refund later: %w", err)
+	}
+	return nil
 }
 
 // List pages through a user's or a vendor's bookings by (start, id).
