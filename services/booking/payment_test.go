@@ -104,17 +104,24 @@ func TestDepositChargedDeclinedAndRefunded(t *testing.T) {
 	}
 }
 
+// perGuest starts a fast system with a restaurant of the given number of
+// 6-seat tables whose deposit is 15.00 EUR per guest.
+func perGuest(t *testing.T, units int) (s sys, pc *payment.Client, owner, diner string, v vendors.Vendor) {
+	t.Helper()
+	s = startFast(t)
+	s.vendors = vendorsClient(s)
+	owner, diner = uuid.NewString(), uuid.NewString()
+	v = s.restaurantWith(t, owner, vendors.Deposit{Amount: 1500, Currency: "EUR", Per: "guest"}, units, 6)
+	return s, payment.NewClient(s.nc), owner, diner, v
+}
+
 // TestLargerPartyThenCancelRefundsEveryCharge: a deposit per guest grows
 // with the party (the difference is a charge of its own) and shrinks again;
 // cancelling in time then gives back all of it, split across the charges,
 // and availing another booking does the same.
 func TestLargerPartyThenCancelRefundsEveryCharge(t *testing.T) {
 	t.Parallel()
-	s := startFast(t)
-	s.vendors = vendorsClient(s)
-	pc := payment.NewClient(s.nc)
-	owner, diner := uuid.NewString(), uuid.NewString()
-	v := s.restaurantWith(t, owner, vendors.Deposit{Amount: 1500, Currency: "EUR", Per: "guest"}, 2, 6)
+	s, pc, owner, diner, v := perGuest(t, 2)
 	party := func(n int) *int { return &n }
 
 	b, err := s.bookings.Create(as(diner, "g1"), wire.CreateRequest{VendorID: v.ID, Start: slot(5, 19), PartySize: 3, PaymentMethod: payment.CardVisa})
@@ -165,11 +172,7 @@ func TestLargerPartyThenCancelRefundsEveryCharge(t *testing.T) {
 // never loses it.
 func TestSmallerPartyRefundSurvivesPaymentOutage(t *testing.T) {
 	t.Parallel()
-	s := startFast(t)
-	s.vendors = vendorsClient(s)
-	pc := payment.NewClient(s.nc)
-	owner, diner := uuid.NewString(), uuid.NewString()
-	v := s.restaurantWith(t, owner, vendors.Deposit{Amount: 1500, Currency: "EUR", Per: "guest"}, 1, 6)
+	s, pc, _, diner, v := perGuest(t, 1)
 	b, err := s.bookings.Create(as(diner, "s1"), wire.CreateRequest{VendorID: v.ID, Start: slot(5, 20), PartySize: 4, PaymentMethod: payment.CardVisa})
 	if err != nil || b.Deposit.Amount != 6000 {
 		t.Fatalf("book 4: %+v %v", b, err)

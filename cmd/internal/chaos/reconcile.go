@@ -56,7 +56,7 @@ const (
 	CheckOverlappingHolds   = "overlapping active holds"
 	CheckConfirmedNoCharge  = "confirmed bookings without a successful charge"
 	CheckChargeNoBooking    = "charges without a booking or refund"
-	CheckChargedTwice       = "bookings holding more money than their deposit"
+	CheckMoreThanDeposit    = "bookings holding more money than their deposit"
 	CheckExpiredBlocked     = "holds past expiry still BLOCKED"
 	CheckLeakedHolds        = "active holds of finished bookings"
 	CheckMoneyInFlight      = "money still in flight (pending charges/refunds)"
@@ -113,7 +113,7 @@ func Reconcile(ctx context.Context, conn *pgx.Conn, kafka KafkaSeen, o Options) 
 		{CheckOverlappingHolds, SQLOverlappingHolds, true, nil},
 		{CheckConfirmedNoCharge, SQLConfirmedWithoutCharge, true, nil},
 		{CheckChargeNoBooking, SQLChargesWithoutBooking, true, []any{o.Cutoff}},
-		{CheckChargedTwice, SQLChargedTwice, true, []any{o.Cutoff}},
+		{CheckMoreThanDeposit, SQLMoreThanDeposit, true, []any{o.Cutoff}},
 		{CheckExpiredBlocked, SQLExpiredStillBlocked, true, []any{o.ExpiryGrace.String()}},
 		{CheckLeakedHolds, SQLLeakedHolds, true, []any{o.Cutoff}},
 		{CheckMoneyInFlight, SQLMoneyInFlight, o.Final, []any{o.Cutoff}},
@@ -157,7 +157,7 @@ const (
 	// more than that deposit: charged twice, or a difference (a larger
 	// party's top-up, a smaller party's refund) that was not settled. Rows
 	// touched after the cutoff may still be on their way ($1).
-	SQLChargedTwice = `SELECT b.id::text FROM bookingdb.bookings b JOIN paymentdb.payments p ON p.booking_id = b.id
+	SQLMoreThanDeposit = `SELECT b.id::text FROM bookingdb.bookings b JOIN paymentdb.payments p ON p.booking_id = b.id
 		WHERE p.status IN ('succeeded', 'refunded') AND b.deposit_status IN ('charged', 'kept') AND b.updated_at < $1
 		GROUP BY b.id, b.deposit_amount HAVING sum(p.amount - p.refunded) > b.deposit_amount AND max(p.updated_at) < $1`
 	// The sweeper releases an expired hold within about a second; $1 is

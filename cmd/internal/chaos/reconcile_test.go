@@ -151,7 +151,7 @@ func TestReconcileFindsEveryKindOfBadRow(t *testing.T) {
 		CheckOverlappingHolds:   1, // A/B
 		CheckConfirmedNoCharge:  1, // C
 		CheckChargeNoBooking:    2, // the ghost, E
-		CheckChargedTwice:       1, // A
+		CheckMoreThanDeposit:    1, // A
 		CheckExpiredBlocked:     1, // F
 		CheckLeakedHolds:        1, // G
 		CheckMoneyInFlight:      1, // F's pending charge

@@ -72,9 +72,6 @@ func (a *App) payOwed(ctx context.Context, b domain.Booking, o domain.OwedRefund
 		_ = a.Repo.RefundPaid(ctx, o.Key) // if this fails, the next try replays the same refund
 		return
 	}
-	wait := 2 * time.Second
-	for i := 0; i < o.Attempts && wait < 10*time.Minute; i++ {
-		wait *= 2
-	}
-	_ = a.Repo.RefundLater(ctx, o.Key, a.now().Add(min(wait, 10*time.Minute)))
+	wait := min(2*time.Second<<min(o.Attempts, 9), 10*time.Minute)
+	_ = a.Repo.RefundLater(ctx, o.Key, a.now().Add(wait))
 }
