@@ -164,8 +164,9 @@ func (s *Server) handleGetBooking(ctx context.Context, in *bookingPath) (*bookin
 }
 
 type updateBookingInput struct {
-	ID   string `path:"id" maxLength:"64" doc:"Booking id (UUID)"`
-	Body struct {
+	ID             string `path:"id" maxLength:"64" doc:"Booking id (UUID)"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"1024" doc:"Optional: a key of yours for this change (e.g. a UUID), at most 200 characters. The same key and body again answer the booking as that change left it (or the same error); the same key with another body is 422 idempotency_mismatch. Without it every request is a change of its own."`
+	Body           struct {
 		Start     *time.Time `json:"start,omitempty" doc:"RFC 3339; a new start on the vendor's grid"`
 		End       *time.Time `json:"end,omitempty" doc:"RFC 3339; default: the new start plus the vendor's stay"`
 		PartySize *int       `json:"party_size,omitempty" doc:"Guests, 1..100"`
@@ -173,6 +174,9 @@ type updateBookingInput struct {
 }
 
 func (s *Server) handleUpdateBooking(ctx context.Context, in *updateBookingInput) (*bookingOutput, error) {
+	if in.IdempotencyKey != "" {
+		ctx = natsrpc.WithIdempotencyKey(ctx, in.IdempotencyKey)
+	}
 	b, err := s.bookings.Update(ctx, booking.UpdateRequest{ID: in.ID, Start: in.Body.Start, End: in.Body.End, PartySize: in.Body.PartySize})
 	if err != nil {
 		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)

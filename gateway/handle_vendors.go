@@ -54,6 +54,8 @@ type VendorProfile struct {
 	CheckOut     string             `json:"check_out,omitempty" maxLength:"8" doc:"Hotels: HH:MM; default 11:00" example:"11:00"`
 	Deposit      DepositPolicy      `json:"deposit"`
 	Cancellation CancellationPolicy `json:"cancellation"`
+
+	BookingHorizonDays int `json:"booking_horizon_days,omitempty" doc:"How many days ahead a booking may start, 1..730; default 365" example:"365"`
 }
 
 func (p VendorProfile) contract() vendors.Profile {
@@ -62,6 +64,7 @@ func (p VendorProfile) contract() vendors.Profile {
 		Location: vendors.Location(p.Location), Tags: p.Tags, OpeningHours: hoursIn(p.OpeningHours),
 		SlotMinutes: p.SlotMinutes, StayMinutes: p.StayMinutes, CheckIn: p.CheckIn, CheckOut: p.CheckOut,
 		Deposit: vendors.Deposit(p.Deposit), Cancellation: vendors.Cancellation(p.Cancellation),
+		BookingHorizonDays: p.BookingHorizonDays,
 	}
 }
 
@@ -113,6 +116,7 @@ func vendorOut(v vendors.Vendor) *vendorOutput {
 			Location: Location(v.Location), Tags: tags, OpeningHours: hours,
 			SlotMinutes: v.SlotMinutes, StayMinutes: v.StayMinutes, CheckIn: v.CheckIn, CheckOut: v.CheckOut,
 			Deposit: DepositPolicy(v.Deposit), Cancellation: CancellationPolicy(v.Cancellation),
+			BookingHorizonDays: v.BookingHorizonDays,
 		},
 		Status:    v.Status,
 		Units:     UnitsSummary{Total: v.Units.Total, ByCapacity: v.Units.ByCapacity},
@@ -162,13 +166,16 @@ type updateVendorInput struct {
 		Deposit      *DepositPolicy      `json:"deposit,omitempty"`
 		Cancellation *CancellationPolicy `json:"cancellation,omitempty"`
 		Status       *string             `json:"status,omitempty" maxLength:"16" doc:"active | suspended"`
+
+		BookingHorizonDays *int `json:"booking_horizon_days,omitempty" doc:"How many days ahead a booking may start, 1..730; default 365" example:"365"`
 	}
 }
 
 func (s *Server) handleUpdateVendor(ctx context.Context, in *updateVendorInput) (*vendorOutput, error) {
 	b := in.Body
 	r := vendors.UpdateRequest{ID: in.ID, Name: b.Name, Timezone: b.Timezone, Address: b.Address, Tags: b.Tags,
-		SlotMinutes: b.SlotMinutes, StayMinutes: b.StayMinutes, CheckIn: b.CheckIn, CheckOut: b.CheckOut, Status: b.Status}
+		SlotMinutes: b.SlotMinutes, StayMinutes: b.StayMinutes, CheckIn: b.CheckIn, CheckOut: b.CheckOut, Status: b.Status,
+		BookingHorizonDays: b.BookingHorizonDays}
 	if b.Location != nil {
 		l := vendors.Location(*b.Location)
 		r.Location = &l

@@ -100,9 +100,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	huma.Register(s.api, huma.Operation{OperationID: "updateBooking", Method: http.MethodPatch, Path: "/v1/bookings/{id}",
 		Summary: "Move a booking or change its party size (its user)", Tags: []string{"bookings"}, Security: bearer, MaxBodyBytes: smallBody,
 		Description: "Takes the new units and frees the old ones in one transaction; 409 (with details.available when the " +
-			"new time is taken) leaves the booking unchanged. Only a CONFIRMED booking can change.",
+			"new time is taken) leaves the booking unchanged. Only a CONFIRMED booking can change, one change at a time: " +
+			"a change (PATCH, cancel, avail, no-show) arriving while another of the same booking is in progress is 409 " +
+			"conflict and touches nothing. A larger deposit's difference is charged first (402 if declined, 503 if the " +
+			"provider does not answer; the booking is unchanged either way and nothing is kept); a smaller one is refunded.",
 		Errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusForbidden,
-			http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}}, s.handleUpdateBooking)
+			http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusServiceUnavailable}}, s.handleUpdateBooking)
 	huma.Register(s.api, huma.Operation{OperationID: "cancelBooking", Method: http.MethodPost, Path: "/v1/bookings/{id}/cancel",
 		Summary: "Cancel a booking (its user or a manager)", Tags: []string{"bookings"}, Security: bearer,
 		Description: "CANCELLED; the deposit is refunded before the vendor's free-cancellation window closes and kept after (see refund).",

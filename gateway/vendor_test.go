@@ -49,8 +49,9 @@ type vendorJSON struct {
 	Cancellation struct {
 		FreeUntilHoursBefore int `json:"free_until_hours_before"`
 	} `json:"cancellation"`
-	Status string `json:"status"`
-	Units  struct {
+	BookingHorizonDays int    `json:"booking_horizon_days"`
+	Status             string `json:"status"`
+	Units              struct {
 		Total      int            `json:"total"`
 		ByCapacity map[string]int `json:"by_capacity"`
 	} `json:"units"`
@@ -267,12 +268,17 @@ func TestVendorOnboarding(t *testing.T) {
 		r.Deposit.Per != "guest" || r.Cancellation.FreeUntilHoursBefore != 24 || r.Units.Total != 0 {
 		t.Errorf("restaurant policies: %+v", r)
 	}
+	if r.BookingHorizonDays != 365 {
+		t.Errorf("booking_horizon_days %d without one sent, want the default 365", r.BookingHorizonDays)
+	}
 
 	// A hotel: check-in and check-out, no opening hours.
-	h := onboard(t, c, token, hotel())
+	hb := hotel()
+	hb["booking_horizon_days"] = 90
+	h := onboard(t, c, token, hb)
 	if h.Kind != "hotel" || h.Timezone != "America/New_York" || h.CheckIn != "16:00" || h.CheckOut != "10:00" ||
 		!slices.Equal(h.Tags, []string{"boutique"}) || h.Deposit.Currency != "USD" || h.Deposit.Per != "booking" ||
-		h.Cancellation.FreeUntilHoursBefore != 48 || h.OpeningHours == nil {
+		h.Cancellation.FreeUntilHoursBefore != 48 || h.OpeningHours == nil || h.BookingHorizonDays != 90 {
 		t.Errorf("hotel: %+v", h)
 	}
 	if h.ID == r.ID {
@@ -352,14 +358,18 @@ func TestVendorOnboarding(t *testing.T) {
 	p := decode[vendorJSON](t, raw)
 	if p.Name != "Trattoria Roma Due" || !slices.Equal(p.Tags, []string{"pizza"}) || p.Deposit.Amount != 0 ||
 		p.Timezone != "Europe/Berlin" || !slices.Equal(p.OpeningHours, r.OpeningHours) || p.SlotMinutes != 30 ||
-		p.Version <= r.Version || p.Units.Total != 249 {
+		p.Version <= r.Version || p.Units.Total != 249 || p.BookingHorizonDays != 365 {
 		t.Errorf("after patch: %+v", p)
+	}
+	st, raw = c.do("PATCH", "/v1/vendors/"+r.ID, token, map[string]any{"booking_horizon_days": 730})
+	if st != http.StatusOK || decode[vendorJSON](t, raw).BookingHorizonDays != 730 {
+		t.Fatalf("patch booking_horizon_days: %d %s", st, raw)
 	}
 	st, raw = c.do("PATCH", "/v1/vendors/"+r.ID, token, map[string]any{"status": "suspended"})
 	if st != http.StatusOK || decode[vendorJSON](t, raw).Status != "suspended" {
 		t.Fatalf("suspend: %d %s", st, raw)
 	}
-	if got := getVendor(t, c, r.ID); got.Status != "suspended" || got.Name != "Trattoria Roma Due" {
+	if got := getVendor(t, c, r.ID); got.Status != "suspended" || got.Name != "Trattoria Roma Due" || got.BookingHorizonDays != 730 {
 		t.Errorf("read after patches: %+v", got)
 	}
 
@@ -508,6 +518,9 @@ func TestVendorValidation(t *testing.T) {
 		{"31 tags", with(func(b map[string]any) { b["tags"] = manyTags }), 400, "invalid_input", "tags"},
 		{"bad time", with(hours(map[string]any{"weekday": "monday", "open": "12:00", "close": "25:00"})), 400, "invalid_input", "opening_hours[0].close"},
 		{"unknown weekday", with(hours(map[string]any{"weekday": "funday", "open": "12:00", "close": "15:00"})), 400, "invalid_input", "opening_hours[0].weekday"},
+		{"booking horizon 731 days", with(func(b map[string]any) { b["booking_horizon_days"] = 731 }), 400, "invalid_input", "booking_horizon_days"},
+		{"negative booking horizon", with(func(b map[string]any) { b["booking_horizon_days"] = -1 }), 400, "invalid_input", "booking_horizon_days"},
+		{"booking horizon not a number", with(func(b map[string]any) { b["booking_horizon_days"] = "a year" }), 400, "invalid_input", "booking_horizon_days"},
 		{"unknown field", with(func(b map[string]any) { b["owner_id"] = uuid.NewString() }), 400, "invalid_input", "owner_id"},
 		{"malformed JSON", `{"kind": "restaurant", "name": `, 400, "invalid_input", ""},
 		{"not an object", `[1, 2]`, 400, "invalid_input", ""},
@@ -533,6 +546,8 @@ func TestVendorValidation(t *testing.T) {
 		{"lat 91", map[string]any{"location": map[string]any{"lat": 91, "lng": 0}}, 400, "invalid_input", "location.lat"},
 		{"kind", map[string]any{"kind": "hotel"}, 400, "invalid_input", "kind"},
 		{"unknown status", map[string]any{"status": "deleted"}, 400, "invalid_input", "status"},
+		{"booking horizon 0", map[string]any{"booking_horizon_days": 0}, 400, "invalid_input", "booking_horizon_days"},
+		{"booking horizon 731", map[string]any{"booking_horizon_days": 731}, 400, "invalid_input", "booking_horizon_days"},
 		{"check_in at a restaurant", map[string]any{"check_in": "15:00"}, 400, "invalid_input", "check_in"},
 		{"close before open", map[string]any{"opening_hours": []map[string]any{{"weekday": "monday", "open": "22:00", "close": "01:00"}}}, 422, "rule_violation", "opening_hours[0]"},
 		{"malformed JSON", `{"name": `, 400, "invalid_input", ""},
@@ -668,6 +683,48 @@ func TestVendorRoutesInOpenAPI(t *testing.T) {
 			t.Errorf("%s %s: security %v, want auth %v", op.method, op.path, o.Security, op.auth)
 		}
 	}
+	// booking_horizon_days is documented where it is sent and where it is read.
+	var schemas struct {
+		Paths map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Type        any    `json:"type"`
+					Description string `json:"description"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &schemas); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []struct{ what, ref string }{
+		{"POST /v1/vendors body", schemas.Paths["/v1/vendors"]["post"].RequestBody.Content["application/json"].Schema.Ref},
+		{"PATCH /v1/vendors/{id} body", schemas.Paths["/v1/vendors/{id}"]["patch"].RequestBody.Content["application/json"].Schema.Ref},
+		{"GET /v1/vendors/{id} answer", schemas.Paths["/v1/vendors/{id}"]["get"].Responses["200"].Content["application/json"].Schema.Ref},
+	} {
+		name := strings.TrimPrefix(at.ref, "#/components/schemas/")
+		prop, ok := schemas.Components.Schemas[name].Properties["booking_horizon_days"]
+		if !ok || !strings.Contains(prop.Description, "1..730; default 365") || fmt.Sprint(prop.Type) != "integer" {
+			t.Errorf("%s (schema %q): booking_horizon_days %+v (present %v), want an integer documented as 1..730, default 365", at.what, at.ref, prop, ok)
+		}
+	}
+
 	st, raw = c.do("GET", "/readyz", "", nil)
 	if st != http.StatusOK || !strings.Contains(string(raw), `"vendor":"ok"`) {
 		t.Fatalf("readyz %d %s", st, raw)

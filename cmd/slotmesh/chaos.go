@@ -31,7 +31,7 @@ func chaosCmd(ctx context.Context, args []string, getenv func(string) string, st
 	settle := fs.Duration("settle", 90*time.Second, "how long a reconciliation may poll for its counts to come right")
 	lag := fs.Duration("lag", 10*time.Second, "under load, events younger than this may still be on their way")
 	rate := fs.Float64("rate", 20, "requests a second (open loop)")
-	mixFlag := fs.String("mix", "search=50,availability=25,book=20,change=5", "share of each operation (more bookings than `slotmesh load`: money and holds are what chaos checks)")
+	mixFlag := fs.String("mix", chaos.DefaultMix, "share of each operation (more bookings than `slotmesh load`: money and holds are what chaos checks; race: concurrent changes of one booking)")
 	scale := fs.Float64("scale", 0.0004, "catalogue size (1 = 500,000 vendors; 0.0004 = 200)")
 	users := fs.Int("users", 10, "load users")
 	faults := fs.String("faults", strings.Join(chaos.AllFaults, ","), "which faults, in order")

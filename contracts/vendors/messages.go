@@ -20,6 +20,15 @@ const (
 	PerGuest   = "guest"
 )
 
+// How far ahead a booking may start, in days from now: a vendor's
+// Profile.BookingHorizonDays, 1..MaxBookingHorizonDays; 0 on input (and in a
+// vendor written before the setting existed) means DefaultBookingHorizonDays.
+const (
+	MinBookingHorizonDays     = 1
+	DefaultBookingHorizonDays = 365
+	MaxBookingHorizonDays     = 730 // two years
+)
+
 // Roles of a vendor's managers.
 const (
 	RoleOwner   = "owner"
@@ -71,6 +80,20 @@ type Profile struct {
 	CheckOut     string         `json:"check_out,omitempty"`    // hotels: HH:MM, default 11:00
 	Deposit      Deposit        `json:"deposit"`
 	Cancellation Cancellation   `json:"cancellation"`
+	// BookingHorizonDays caps how far ahead a booking may start: its start
+	// is at most this many days after now. 0 on input means
+	// DefaultBookingHorizonDays; a vendor as read always carries 1..730.
+	BookingHorizonDays int `json:"booking_horizon_days"`
+}
+
+// HorizonDays is BookingHorizonDays, or DefaultBookingHorizonDays when it is
+// unset (0: a create request without it, or an event or reply written
+// before the setting existed).
+func (p Profile) HorizonDays() int {
+	if p.BookingHorizonDays <= 0 {
+		return DefaultBookingHorizonDays
+	}
+	return p.BookingHorizonDays
 }
 
 // CreateRequest onboards a vendor; the actor becomes its owner.
@@ -116,6 +139,8 @@ type UpdateRequest struct {
 	Deposit      *Deposit        `json:"deposit,omitempty"`
 	Cancellation *Cancellation   `json:"cancellation,omitempty"`
 	Status       *string         `json:"status,omitempty"`
+
+	BookingHorizonDays *int `json:"booking_horizon_days,omitempty"` // 1..MaxBookingHorizonDays
 }
 
 // NewUnit is a unit to add.

@@ -16,6 +16,7 @@ type Config struct {
 	PaymentTimeout time.Duration // PAYMENT_TIMEOUT: one deposit charge
 	SweepEvery     time.Duration // SWEEP_INTERVAL
 	HoldRetries    int           // HOLD_RETRIES: after an exclusion-constraint conflict
+	ChangeTTL      time.Duration // CHANGE_TTL: an open change of a booking not ended by then is abandoned
 }
 
 // ConfigFromEnv reads the configuration; parse problems come back with Validate's.
@@ -29,6 +30,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PaymentTimeout: e.Duration("PAYMENT_TIMEOUT", 3*time.Second, &errs),
 		SweepEvery:     e.Duration("SWEEP_INTERVAL", time.Second, &errs),
 		HoldRetries:    e.Int("HOLD_RETRIES", 4, &errs),
+		ChangeTTL:      e.Duration("CHANGE_TTL", time.Minute, &errs),
 	}
 	if getenv("PG_MAX_CONNS") == "" {
 		c.PGMaxConns = c.Instances + 8 // a connection per concurrent handler, and the relay, sweeper and consumers
@@ -54,6 +56,9 @@ func (c Config) Validate() error {
 	}
 	if c.SweepEvery <= 0 {
 		errs = append(errs, errors.New("SWEEP_INTERVAL: must be positive"))
+	}
+	if c.ChangeTTL < 2*c.CallTimeout {
+		errs = append(errs, fmt.Errorf("CHANGE_TTL: %s must be at least twice CALL_TIMEOUT %s (a change is abandoned only once nobody can still be making it)", c.ChangeTTL, c.CallTimeout))
 	}
 	if c.HoldRetries < 0 || c.HoldRetries > 20 {
 		errs = append(errs, fmt.Errorf("HOLD_RETRIES: %d not in 0..20", c.HoldRetries))

@@ -90,14 +90,21 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 
 // NewApp wires the application layer on open dependencies.
 func NewApp(deps *platform.Deps, cfg Config, log *slog.Logger) *app.App {
+	repo := postgres.New(deps.Pool)
 	return &app.App{
-		Repo:     postgres.New(deps.Pool),
+		Vendor:   repo,
+		Free:     repo,
+		Bookings: repo,
+		Changes:  repo,
+		Dues:     repo,
 		Payments: payment.New(deps.NC),
 		Vendors:  vendors.New(deps.NC),
 		Cache:    redis.New(deps.Cache, deps.Redis, log),
 		Relay:    deps.Relay,
-		Cfg:      app.Config{HoldTTL: cfg.HoldTTL, PaymentTimeout: cfg.PaymentTimeout, Retries: cfg.HoldRetries},
-		NewID:    func() string { return uuid.Must(uuid.NewV7()).String() },
+		Log:      log,
+		Cfg: app.Config{HoldTTL: cfg.HoldTTL, PaymentTimeout: cfg.PaymentTimeout, Retries: cfg.HoldRetries,
+			ChangeTTL: cfg.ChangeTTL},
+		NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}
 }
 

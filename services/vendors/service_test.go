@@ -2,7 +2,9 @@ package vendors_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -447,4 +449,149 @@ func BenchmarkAddUnits10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(10000*b.N)/time.Since(start).Seconds(), "units/s")
+}
+
+// TestBookingHorizon: a vendor's booking horizon is set at onboarding (the
+// default when left out) and by a patch, and Get, Facts (booking's copy),
+// Scan and the vendor's events all carry it; out of range is invalid_input
+// naming booking_horizon_days, through the typed client.
+func TestBookingHorizon(t *testing.T) {
+	t.Parallel()
+	s := start(t)
+	owner := s.newUser(t, "horizon@example.com")
+	ctx := context.Background()
+
+	p := restaurant("Horizon")
+	p.BookingHorizonDays = 60
+	v, err := s.vendors.Create(owner, wire.CreateRequest{Profile: p})
+	if err != nil || v.BookingHorizonDays != 60 {
+		t.Fatalf("create with 60 days: %d days, %v", v.BookingHorizonDays, err)
+	}
+	if got, err := s.vendors.Get(ctx, v.ID); err != nil || got.BookingHorizonDays != 60 {
+		t.Fatalf("read back: %d days, %v", got.BookingHorizonDays, err)
+	}
+	d, err := s.vendors.Create(owner, wire.CreateRequest{Profile: restaurant("Default horizon")})
+	if err != nil || d.BookingHorizonDays != wire.DefaultBookingHorizonDays {
+		t.Fatalf("create without a horizon: %d days, %v; want %d", d.BookingHorizonDays, err, wire.DefaultBookingHorizonDays)
+	}
+
+	wantField := func(what string, err error) {
+		t.Helper()
+		if e, ok := apperr.As(err); !ok || e.Code != apperr.InvalidInput || e.Details["field"] != "booking_horizon_days" {
+			t.Fatalf("%s: want invalid_input on booking_horizon_days, got %v", what, err)
+		}
+	}
+	p.BookingHorizonDays = wire.MaxBookingHorizonDays + 1
+	_, err = s.vendors.Create(owner, wire.CreateRequest{Profile: p})
+	wantField("create with 731 days", err)
+	for _, bad := range []int{0, -1, wire.MaxBookingHorizonDays + 1} {
+		_, err := s.vendors.Update(owner, wire.UpdateRequest{ID: v.ID, BookingHorizonDays: &bad})
+		wantField(fmt.Sprintf("patch to %d days", bad), err)
+	}
+
+	longest := wire.MaxBookingHorizonDays
+	upd, err := s.vendors.Update(owner, wire.UpdateRequest{ID: v.ID, BookingHorizonDays: &longest})
+	if err != nil || upd.BookingHorizonDays != longest || upd.Version != v.Version+1 || upd.Name != v.Name {
+		t.Fatalf("patch to %d days: %d days at version %d, %v", longest, upd.BookingHorizonDays, upd.Version, err)
+	}
+	if got, err := s.vendors.Get(ctx, v.ID); err != nil || got.BookingHorizonDays != longest {
+		t.Fatalf("read after the patch: %d days, %v", got.BookingHorizonDays, err)
+	}
+	facts, err := s.vendors.Facts(ctx, v.ID)
+	if err != nil || facts.Vendor.BookingHorizonDays != longest || facts.Vendor.Version != upd.Version {
+		t.Fatalf("facts: %d days at version %d, %v", facts.Vendor.BookingHorizonDays, facts.Vendor.Version, err)
+	}
+	page, err := s.vendors.Scan(ctx, wire.ScanRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanned := map[string]int{}
+	for _, it := range page.Items {
+		scanned[it.Vendor.ID] = it.Vendor.BookingHorizonDays
+	}
+	if scanned[v.ID] != longest || scanned[d.ID] != wire.DefaultBookingHorizonDays {
+		t.Fatalf("scan: %v", scanned)
+	}
+
+	// The events: created (60), created (default), updated (730), in order.
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cons, err := js.OrderedConsumer(cctx, contracts.StreamVendor.Name, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{wire.EventVendorCreated, wire.EventVendorUpdated},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type seen struct {
+		id   string
+		days int
+	}
+	want := []seen{{v.ID, 60}, {d.ID, wire.DefaultBookingHorizonDays}, {v.ID, longest}}
+	var got []seen
+	for deadline := time.Now().Add(20 * time.Second); len(got) < len(want) && time.Now().Before(deadline); {
+		batch, err := cons.Fetch(len(want)-len(got), jetstream.FetchMaxWait(500*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			var e contracts.Event
+			if err := platform.DecodeStrict(m.Data(), &e); err != nil {
+				t.Fatal(err)
+			}
+			var changed wire.VendorChanged
+			if err := e.Decode(&changed); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, seen{changed.Vendor.ID, changed.Vendor.BookingHorizonDays})
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("vendor events carry %v, want %v", got, want)
+	}
+}
+
+// TestCachedVendorWithoutHorizonIsAMiss: a snapshot cached by a release
+// before the booking horizon existed (no such field) is not served as a
+// horizon of 0 days: the read goes to the database.
+func TestCachedVendorWithoutHorizonIsAMiss(t *testing.T) {
+	t.Parallel()
+	a, repo, deps := openApp(t)
+	ctx := natsrpc.WithActor(context.Background(), "01900000-0000-7000-8000-0000000000cc")
+	p := restaurant("Old cache")
+	p.BookingHorizonDays = 45
+	s, err := a.Onboard(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The entry as the older release wrote it: the same version, no field.
+	var old map[string]map[string]any
+	b, err := json.Marshal(s)
+	if err == nil {
+		err = json.Unmarshal(b, &old)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(old["Vendor"], "HorizonDays")
+	if b, err = json.Marshal(old); err != nil {
+		t.Fatal(err)
+	}
+	key := deps.Cache.Key("vendor", "vendor", s.Vendor.ID)
+	if err := deps.Cache.Drop(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := deps.Cache.Put(ctx, key, s.Vendor.Version, b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.Get(ctx, s.Vendor.ID)
+	if err != nil || got.Vendor.HorizonDays != 45 || got.Vendor.Name != "Old cache" {
+		t.Fatalf("read: %d days %q, %v; want 45 days", got.Vendor.HorizonDays, got.Vendor.Name, err)
+	}
+	if n := repo.gets.Load(); n != 1 {
+		t.Fatalf("%d database reads, want 1 (the old entry is a miss)", n)
+	}
 }

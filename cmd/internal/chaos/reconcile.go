@@ -57,9 +57,12 @@ const (
 	CheckConfirmedNoCharge  = "confirmed bookings without a successful charge"
 	CheckChargeNoBooking    = "charges without a booking or refund"
 	CheckMoreThanDeposit    = "bookings holding more money than their deposit"
+	CheckLessThanDeposit    = "bookings holding less money than their deposit"
+	CheckAppliedReverted    = "changes both applied and reverted"
 	CheckExpiredBlocked     = "holds past expiry still BLOCKED"
 	CheckLeakedHolds        = "active holds of finished bookings"
 	CheckMoneyInFlight      = "money still in flight (pending charges/refunds)"
+	CheckRefundsPending     = "refunds pending past the drain"
 	CheckUnpublished        = "outbox events not yet published"
 	CheckMissingKafka       = "outbox events missing on Kafka"
 	CheckPhantomKafka       = "Kafka events in no outbox"
@@ -104,20 +107,7 @@ type KafkaSeen map[string][]string
 // one Postgres in this run) and the Kafka messages read just before.
 func Reconcile(ctx context.Context, conn *pgx.Conn, kafka KafkaSeen, o Options) (Reconciliation, error) {
 	r := Reconciliation{At: time.Now(), Cutoff: o.Cutoff}
-	for _, q := range []struct {
-		name     string
-		sql      string
-		required bool
-		args     []any
-	}{
-		{CheckOverlappingHolds, SQLOverlappingHolds, true, nil},
-		{CheckConfirmedNoCharge, SQLConfirmedWithoutCharge, true, nil},
-		{CheckChargeNoBooking, SQLChargesWithoutBooking, true, []any{o.Cutoff}},
-		{CheckMoreThanDeposit, SQLMoreThanDeposit, true, []any{o.Cutoff}},
-		{CheckExpiredBlocked, SQLExpiredStillBlocked, true, []any{o.ExpiryGrace.String()}},
-		{CheckLeakedHolds, SQLLeakedHolds, true, []any{o.Cutoff}},
-		{CheckMoneyInFlight, SQLMoneyInFlight, o.Final, []any{o.Cutoff}},
-	} {
+	for _, q := range moneyChecks(o) {
 		ids, err := examples(ctx, conn, q.sql, q.args...)
 		if err != nil {
 			return r, fmt.Errorf("%s: %w", q.name, err)
@@ -132,6 +122,32 @@ func Reconcile(ctx context.Context, conn *pgx.Conn, kafka KafkaSeen, o Options) 
 		r.OK = r.OK && c.OK
 	}
 	return r, nil
+}
+
+// moneyCheck is one check of the money and the holds: a query whose rows
+// are the offenders, and whether a row fails the reconciliation.
+type moneyCheck struct {
+	name     string
+	sql      string
+	required bool
+	args     []any
+}
+
+// moneyChecks are the checks of the money and the holds under o: what
+// may still move while load runs is judged at the end only (Final).
+func moneyChecks(o Options) []moneyCheck {
+	return []moneyCheck{
+		{CheckOverlappingHolds, SQLOverlappingHolds, true, nil},
+		{CheckConfirmedNoCharge, SQLConfirmedWithoutCharge, true, nil},
+		{CheckChargeNoBooking, SQLChargesWithoutBooking, true, []any{o.Cutoff}},
+		{CheckMoreThanDeposit, SQLMoreThanDeposit, true, []any{o.Cutoff}},
+		{CheckLessThanDeposit, SQLLessThanDeposit, true, []any{o.Cutoff}},
+		{CheckAppliedReverted, SQLAppliedAndReverted, true, []any{o.Cutoff}},
+		{CheckExpiredBlocked, SQLExpiredStillBlocked, true, []any{o.ExpiryGrace.String()}},
+		{CheckLeakedHolds, SQLLeakedHolds, true, []any{o.Cutoff}},
+		{CheckMoneyInFlight, SQLMoneyInFlight, o.Final, []any{o.Cutoff}},
+		{CheckRefundsPending, SQLRefundsPending, o.Final, nil},
+	}
 }
 
 // The money and hold checks: each query returns the ids of the offending
@@ -160,6 +176,37 @@ const (
 	SQLMoreThanDeposit = `SELECT b.id::text FROM bookingdb.bookings b JOIN paymentdb.payments p ON p.booking_id = b.id
 		WHERE p.status IN ('succeeded', 'refunded') AND b.deposit_status IN ('charged', 'kept') AND b.updated_at < $1
 		GROUP BY b.id, b.deposit_amount HAVING sum(p.amount - p.refunded) > b.deposit_amount AND max(p.updated_at) < $1`
+	// A booking whose deposit is charged (or kept) while its payments hold
+	// less than that deposit (none at all counts as 0): a top-up the
+	// booking relies on was reverted or voided, or never charged. Rows
+	// touched after the cutoff may still be on their way ($1): the booking,
+	// and any payment of it (a top-up landing).
+	SQLLessThanDeposit = `SELECT b.id::text FROM bookingdb.bookings b
+		LEFT JOIN paymentdb.payments p ON p.booking_id = b.id AND p.status IN ('succeeded', 'refunded')
+		WHERE b.deposit_status IN ('charged', 'kept') AND b.updated_at < $1
+		  AND NOT EXISTS (SELECT 1 FROM paymentdb.payments q WHERE q.booking_id = b.id AND q.updated_at >= $1)
+		GROUP BY b.id, b.deposit_amount HAVING COALESCE(sum(p.amount - p.refunded), 0) < b.deposit_amount`
+	// A change (bookingdb.changes) ends applied or aborted, never both, and
+	// its top-up (charge_key, a payment key of its own) follows it:
+	// - applied: the booking relies on the top-up, so it is never voided,
+	//   and never refunded except by a later applied change of the booking
+	//   (a smaller party, a cancel: claimed before its refund was asked); a
+	//   refund asked before any later change was claimed is a revert;
+	// - aborted: the top-up holds nothing (once its void due is paid: a
+	//   void still owed is money in flight, judged at the end).
+	// Changes and payments touched after the cutoff may still be on their
+	// way ($1).
+	SQLAppliedAndReverted = `SELECT 'applied ' || c.id::text || ' ' || c.charge_key FROM bookingdb.changes c
+		JOIN paymentdb.payments p ON p.key = c.charge_key
+		WHERE c.state = 'applied' AND c.updated_at < $1 AND p.updated_at < $1
+		  AND (p.void_requested OR EXISTS (SELECT 1 FROM paymentdb.refunds r WHERE r.payment_id = p.id
+		    AND NOT EXISTS (SELECT 1 FROM bookingdb.changes l WHERE l.booking_id = c.booking_id AND l.state = 'applied'
+		      AND l.to_version > c.to_version AND l.created_at <= r.created_at)))
+		UNION ALL SELECT 'aborted ' || c.id::text || ' ' || c.charge_key FROM bookingdb.changes c
+		JOIN paymentdb.payments p ON p.key = c.charge_key
+		WHERE c.state = 'aborted' AND c.updated_at < $1 AND p.updated_at < $1
+		  AND p.status IN ('succeeded', 'refunded') AND p.amount - p.refunded > 0
+		  AND NOT EXISTS (SELECT 1 FROM bookingdb.dues d WHERE d.key = c.charge_key)`
 	// The sweeper releases an expired hold within about a second; $1 is
 	// the grace (an interval).
 	SQLExpiredStillBlocked = `SELECT id::text FROM bookingdb.bookings
@@ -167,12 +214,22 @@ const (
 	// A finished booking holds nothing.
 	SQLLeakedHolds = `SELECT DISTINCT h.booking_id::text FROM bookingdb.holds h JOIN bookingdb.bookings b ON b.id = h.booking_id
 		WHERE h.active AND b.status NOT IN ('BLOCKED', 'CONFIRMED') AND b.updated_at < $1`
-	// Charges, refunds and deposits still moving (judged at the end only).
+	// Charges, refunds, deposits and dues still moving, and changes left
+	// open past their expiry (the sweeper aborts those) (judged at the end
+	// only).
 	SQLMoneyInFlight = `SELECT 'payment ' || id::text FROM paymentdb.payments WHERE status = 'pending' AND updated_at < $1
 		UNION ALL SELECT 'refund ' || id::text FROM paymentdb.refunds WHERE status = 'pending' AND updated_at < $1
 		UNION ALL SELECT 'booking ' || id::text FROM bookingdb.bookings
 		  WHERE deposit_status IN ('pending', 'refund_pending', 'void_pending') AND status <> 'BLOCKED' AND updated_at < $1
-		UNION ALL SELECT 'owed refund ' || key FROM bookingdb.owed_refunds WHERE created_at < $1`
+		UNION ALL SELECT 'due ' || kind || ' ' || key FROM bookingdb.dues WHERE created_at < $1
+		UNION ALL SELECT 'open change ' || id::text FROM bookingdb.changes WHERE state = 'open' AND expires_at < $1`
+	// After the drain nothing is owed any more (judged at the end only): no
+	// due (refund or void) left, no refund payment has not answered, no
+	// booking waiting for its refund or void.
+	SQLRefundsPending = `SELECT 'due ' || kind || ' ' || key FROM bookingdb.dues
+		UNION ALL SELECT 'refund ' || id::text FROM paymentdb.refunds WHERE status = 'pending'
+		UNION ALL SELECT 'booking ' || id::text || ' ' || deposit_status FROM bookingdb.bookings
+		  WHERE deposit_status IN ('refund_pending', 'void_pending')`
 )
 
 // SQLOutbox reads every service's outbox (the booking's version from the

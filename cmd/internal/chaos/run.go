@@ -49,6 +49,12 @@ const (
 // AllFaults is every fault, in run order.
 var AllFaults = []string{FaultBooking, FaultPayment, FaultBridge, FaultNATS, FaultKafka, FaultPostgres}
 
+// DefaultMix is the load of a chaos run: more bookings than `slotmesh load`
+// (money and holds are what chaos checks), changes, and races: 2-3
+// concurrent changes of one booking (loadgen.OpRace), for the money must
+// stay exact under any interleaving.
+const DefaultMix = "search=50,availability=25,book=20,change=5,race=3"
+
 // Config of a chaos run.
 type Config struct {
 	Exe      string        // the slotmesh binary the processes run

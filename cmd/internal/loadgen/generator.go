@@ -72,10 +72,11 @@ type freeSlots struct {
 }
 
 type booking struct {
-	ID     string
-	user   int
-	vendor vendorRef
-	party  int
+	ID        string
+	user      int
+	vendor    vendorRef
+	party     int
+	confirmed bool // answered CONFIRMED (not BLOCKED: its payment's outcome unknown)
 }
 
 // Generator runs a load. Prepare it, then Run it once.
@@ -304,6 +305,8 @@ func (g *Generator) do(ctx context.Context, op string, at time.Time) {
 		g.book(ctx, at)
 	case OpChange:
 		g.change(ctx, at)
+	case OpRace:
+		g.race(ctx, at)
 	}
 }
 
@@ -406,24 +409,18 @@ func (g *Generator) book(ctx context.Context, at time.Time) {
 	g.record(OpBook, at, st, code, err)
 	if (st == 201 || st == 202) && out.ID != "" {
 		g.mu.Lock()
-		g.bookings = append(g.bookings, booking{ID: out.ID, user: u, vendor: fs.vendor, party: fs.party})
+		g.bookings = append(g.bookings, booking{ID: out.ID, user: u, vendor: fs.vendor, party: fs.party, confirmed: out.Status == "CONFIRMED"})
 		g.mu.Unlock()
 	}
 }
 
 // change updates or cancels one of the generator's bookings, half and half.
 func (g *Generator) change(ctx context.Context, at time.Time) {
-	g.mu.Lock()
-	if len(g.bookings) == 0 {
-		g.mu.Unlock()
+	b, ok := g.takeBooking(false)
+	if !ok {
 		g.rec.Skip(OpChange)
 		return
 	}
-	k := mrand.IntN(len(g.bookings))
-	b := g.bookings[k]
-	g.bookings[k] = g.bookings[len(g.bookings)-1]
-	g.bookings = g.bookings[:len(g.bookings)-1]
-	g.mu.Unlock()
 
 	if mrand.IntN(2) == 0 {
 		st, code, err := g.call(ctx, g.tokens[b.user], http.MethodPost, "/v1/bookings/"+b.ID+"/cancel", nil, nil, nil)
@@ -445,13 +442,41 @@ func (g *Generator) change(ctx context.Context, at time.Time) {
 		b.party++
 		body["party_size"] = b.party
 	}
-	st, code, err := g.call(ctx, g.tokens[b.user], http.MethodPatch, "/v1/bookings/"+b.ID, nil, body, nil)
+	var out bookingOut
+	st, code, err := g.call(ctx, g.tokens[b.user], http.MethodPatch, "/v1/bookings/"+b.ID, nil, body, &out)
 	g.record(OpUpdate, at, st, code, err)
 	if st == 200 || st == 409 { // 409: unchanged, still the user's
-		g.mu.Lock()
-		g.bookings = append(g.bookings, b)
-		g.mu.Unlock()
+		b.confirmed = b.confirmed || out.Status == "CONFIRMED"
+		g.giveBack(b)
 	}
+}
+
+// takeBooking takes one of the generator's bookings at random (only the
+// ones answered CONFIRMED when confirmed is set) out of its list, so no
+// other operation changes it meanwhile; giveBack returns it.
+func (g *Generator) takeBooking(confirmed bool) (booking, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := len(g.bookings)
+	if n == 0 {
+		return booking{}, false
+	}
+	start := mrand.IntN(n)
+	for i := range n {
+		k := (start + i) % n
+		if b := g.bookings[k]; b.confirmed || !confirmed {
+			g.bookings[k] = g.bookings[n-1]
+			g.bookings = g.bookings[:n-1]
+			return b, true
+		}
+	}
+	return booking{}, false
+}
+
+func (g *Generator) giveBack(b booking) {
+	g.mu.Lock()
+	g.bookings = append(g.bookings, b)
+	g.mu.Unlock()
 }
 
 func (g *Generator) record(op string, at time.Time, status int, code string, err error) {

@@ -95,6 +95,7 @@ func TestMix(t *testing.T) {
 		{DefaultMix, ""},
 		{"search=1", ""},
 		{"search=1,book=0", ""},
+		{"search=50,availability=25,book=20,change=5,race=3", ""},
 		{"search", "want op=weight"},
 		{"browse=5", "unknown operation"},
 		{"search=-1", "whole number"},

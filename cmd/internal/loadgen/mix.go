@@ -13,6 +13,7 @@ const (
 	OpAvailability = "availability"
 	OpBook         = "book"
 	OpChange       = "change" // an update or a cancel of one of the generator's bookings
+	OpRace         = "race"   // 2-3 concurrent changes of one of its confirmed bookings (race.go)
 )
 
 // Operations as reported: a change is an update or a cancel.
@@ -33,7 +34,7 @@ type Mix struct {
 // ParseMix reads "search=60,availability=30,book=8,change=2". Operations
 // left out get weight 0; weights need not add up to 100.
 func ParseMix(s string) (Mix, error) {
-	known := []string{OpSearch, OpAvailability, OpBook, OpChange}
+	known := []string{OpSearch, OpAvailability, OpBook, OpChange, OpRace}
 	var m Mix
 	total := 0
 	for part := range strings.SplitSeq(s, ",") {

@@ -18,8 +18,9 @@ const ReportSchema = "slotmesh.load/v1"
 // Recorder collects per-operation latencies and outcomes. Safe for
 // concurrent use.
 type Recorder struct {
-	mu  sync.Mutex
-	ops map[string]*opStats
+	mu    sync.Mutex
+	ops   map[string]*opStats
+	races *raceStats // nil until a race was fired
 }
 
 type errKey struct {
@@ -125,6 +126,7 @@ type Report struct {
 	Status5xx    int64               `json:"status_5xx"`
 	Generator    GeneratorUsage      `json:"generator"`
 	Catalogue    CatalogueInfo       `json:"catalogue"`
+	Races        *RaceReport         `json:"races,omitempty"` // when the mix has races
 }
 
 // CatalogueInfo is what the generator worked over.
@@ -168,10 +170,11 @@ func (r *Recorder) build(rep *Report) {
 	if rep.Errors == nil {
 		rep.Errors = []ErrorCount{}
 	}
+	rep.Races = r.races.report()
 }
 
 // opOrder is the order of operations in the Markdown table.
-var opOrder = []string{OpSearch, OpAvailability, OpBook, OpUpdate, OpCancel}
+var opOrder = []string{OpSearch, OpAvailability, OpBook, OpUpdate, OpCancel, OpRace}
 
 // Markdown renders the report for humans.
 func (rep *Report) Markdown() string {
@@ -207,6 +210,12 @@ func (rep *Report) Markdown() string {
 	} else {
 		b.WriteString("\nNo errors.\n")
 	}
+	if rep.Races != nil {
+		fmt.Fprintf(&b, "\nRaces (concurrent changes of one booking): %s.\n", rep.Races.Summary())
+		for _, e := range rep.Races.Examples {
+			fmt.Fprintf(&b, "- %s\n", e)
+		}
+	}
 	g := rep.Generator
 	same := ""
 	if g.InSameProcess {
@@ -222,7 +231,7 @@ func (rep *Report) Markdown() string {
 
 func mixString(m map[string]int) string {
 	var parts []string
-	for _, op := range []string{OpSearch, OpAvailability, OpBook, OpChange} {
+	for _, op := range []string{OpSearch, OpAvailability, OpBook, OpChange, OpRace} {
 		if w, ok := m[op]; ok {
 			parts = append(parts, fmt.Sprintf("%s=%d", op, w))
 		}

@@ -1,5 +1,8 @@
-// Package app holds the booking service's use cases and the interfaces they
-// need (implemented in adapters/).
+// Package app holds the booking service's use cases, one file each, and the
+// interfaces they need (implemented in adapters/). The rules — the state
+// machine and what each change costs — are the domain's; this layer loads,
+// asks the domain, and carries out its decisions in the order that keeps
+// money exact: claim the booking, move money, commit, pay what is owed.
 package app
 
 import (
@@ -17,8 +20,8 @@ import (
 // an overlapping range first. Hold and Move retry it a bounded number of times.
 var ErrOverlap = errors.New("overlapping hold")
 
-// Idem is an idempotency key claim: per user, per operation, with the hash of
-// the request it protects.
+// Idem is an idempotency key claim of a new booking: per user, with the
+// hash of the request it protects.
 type Idem struct {
 	UserID string
 	Key    string
@@ -40,13 +43,20 @@ type UnitCopy struct {
 	Active   bool
 }
 
+// Writes is what a change of a booking writes besides the booking: its
+// events (the outbox) and the dues it owes, all in its transaction.
+type Writes struct {
+	Events []contracts.Event
+	Dues   []domain.Due
+}
+
 // Events names the events of a new booking (from is the previous status).
 type Events func(b domain.Booking, from string) ([]contracts.Event, error)
 
-// BookingChange changes a locked booking and returns the events to write.
-// nil means nothing changed (nothing is written); an empty non-nil slice
-// saves the booking without an event (a deposit settling).
-type BookingChange func(b *domain.Booking) ([]contracts.Event, error)
+// BookingChange changes a locked booking and returns what to write with it;
+// nil means nothing changed (nothing is written). A change returning an
+// error writes nothing.
+type BookingChange func(b *domain.Booking) (*Writes, error)
 
 // Cursor is a position in a list: after (Start, ID).
 type Cursor struct {
@@ -65,32 +75,39 @@ type ListQuery struct {
 	Limit            int
 }
 
-// Repository is bookingdata_db.
-type Repository interface {
+// VendorCopy is booking's copy of vendor facts (ADR 0005).
+type VendorCopy interface {
 	GetVendor(ctx context.Context, id string) (domain.Vendor, error)
 	UpsertVendor(ctx context.Context, v domain.Vendor) error
+	// UpsertUnits stores units written at vendor version (newer ones stand).
 	UpsertUnits(ctx context.Context, vendorID string, version int64, units []UnitCopy) error
+	// ReplaceFacts stores a full snapshot of a vendor (resync).
 	ReplaceFacts(ctx context.Context, v domain.Vendor, units []UnitCopy) error
-
-	Get(ctx context.Context, id string) (domain.Booking, error)
-	// Hold claims the key and, in the same transaction, picks and locks
-	// units, writes the booking, its holds and its events. A key seen before
-	// returns its Replay. Too few units: unavailable() is stored as the key's
-	// outcome and returned.
-	Hold(ctx context.Context, idem Idem, b domain.Booking, events Events, unavailable func() error) (domain.Booking, *Replay, error)
-	RecordOutcome(ctx context.Context, idem Idem, outcome error) error
-	Change(ctx context.Context, id string, change BookingChange) (domain.Booking, error)
-	// Move re-holds a booking for its changed range/party in one transaction.
-	Move(ctx context.Context, id string, change BookingChange, unavailable func(domain.Booking) error) (domain.Booking, error)
 	// Capacities counts a vendor's active units by capacity.
 	Capacities(ctx context.Context, vendorID string) (map[int]int, error)
+}
+
+// Availability reads what is free.
+type Availability interface {
+	// FreeUnits returns a vendor's active units of capacity >= minCap and
+	// their active holds overlapping window.
 	FreeUnits(ctx context.Context, vendorID string, minCap int, window domain.Range) ([]string, map[string][]domain.Range, error)
-	Due(ctx context.Context, now time.Time, limit int) (expired []string, money []domain.Booking, err error)
-	// DueRefunds lists owed refunds whose next try is due; RefundPaid drops
-	// one that went through, RefundLater puts the next try at next.
-	DueRefunds(ctx context.Context, now time.Time, limit int) ([]domain.OwedRefund, error)
-	RefundPaid(ctx context.Context, key string) error
-	RefundLater(ctx context.Context, key string, next time.Time) error
+}
+
+// Bookings stores bookings and their holds.
+type Bookings interface {
+	Get(ctx context.Context, id string) (domain.Booking, error)
+	// Hold claims idem and inserts b with its holds and events in one
+	// transaction; a key seen before returns its Replay instead;
+	// unavailable() is the outcome (stored with the key) when too few
+	// units are free.
+	Hold(ctx context.Context, idem Idem, b domain.Booking, events Events, unavailable func() error) (domain.Booking, *Replay, error)
+	// RecordOutcome stores a later failure (payment declined) with the key.
+	RecordOutcome(ctx context.Context, idem Idem, outcome error) error
+	// Change locks a booking, applies change and saves its status,
+	// deposit, refund, expiry and version, releasing its holds when it
+	// stops being active, with what change writes.
+	Change(ctx context.Context, id string, change BookingChange) (domain.Booking, error)
 	List(ctx context.Context, q ListQuery) ([]domain.Booking, error)
 	// Scan reads the current bookings (BLOCKED or CONFIRMED) ending after
 	// now, in id order after the id after ("" = from the first), at most
@@ -98,12 +115,70 @@ type Repository interface {
 	Scan(ctx context.Context, after string, limit int, now time.Time, count bool) ([]domain.Booking, int64, error)
 }
 
+// Move is the second step of a reschedule: the open change it ends, the
+// plan, and what it writes whether it applies or not.
+type Move struct {
+	Change      domain.Change
+	Plan        domain.Reschedule
+	Now         time.Time
+	Events      func(b domain.Booking) ([]contracts.Event, error) // of the moved booking
+	Owed        []domain.Due                                      // written when it applies (a smaller party's refund)
+	Revert      []domain.Due                                      // written when it cannot (the top-up's void)
+	Unavailable func(b domain.Booking) error                      // the outcome when too few units are free
+	Retries     int                                               // of an overlap
+}
+
+// Changes keeps one change of a booking at a time (domain.Change).
+type Changes interface {
+	// Claim runs one short transaction for the change c (ID, Op, Actor,
+	// Key, Hash, CreatedAt set): it locks the booking; if c.Key names a
+	// change already made, that one is returned as prior and nothing is
+	// written; if another change is open, domain.InFlight(). Otherwise
+	// decide sees the locked booking and fills in c: left open, c is
+	// stored (the booking must be unchanged); applied, the booking is saved
+	// as decide left it (status fields, version; holds released when it
+	// stops being active) with c and what decide writes.
+	Claim(ctx context.Context, c domain.Change, decide func(b *domain.Booking, c *domain.Change) (*Writes, error)) (b domain.Booking, stored domain.Change, prior *domain.Change, err error)
+	// ApplyMove ends an open change by moving its booking as planned: in
+	// one transaction, new units are picked (its own count as free) and
+	// held, the booking saved and the change applied, with its events and
+	// m.Owed. When the change is no longer open (abandoned by the sweeper)
+	// the answer is domain.InFlight()'s kin and nothing is written; when
+	// too few units are free the booking is left as it was and the change
+	// is aborted with m.Unavailable's outcome and m.Revert written.
+	ApplyMove(ctx context.Context, m Move) (domain.Booking, error)
+	// Abort ends an open change as not made, with its outcome, writing
+	// dues (a top-up's void); false when it was no longer open.
+	Abort(ctx context.Context, c domain.Change, dues []domain.Due) (bool, error)
+	// Abandoned lists open changes whose time ran out (at most limit).
+	Abandoned(ctx context.Context, now time.Time, limit int) ([]domain.Change, error)
+	// TopUps are the charge keys of a booking's applied changes.
+	TopUps(ctx context.Context, bookingID string) ([]string, error)
+}
+
+// Dues keeps what bookings owe until payment has answered for good.
+type Dues interface {
+	// Take claims at most limit dues whose next attempt is due, skipping
+	// rows another replica holds, and leases them until lease.
+	Take(ctx context.Context, now, lease time.Time, limit int) ([]domain.Due, error)
+	// Paid drops a due payment answered for good (paymentStatus: how); a
+	// due that settles the booking's deposit settles it with its event.
+	Paid(ctx context.Context, d domain.Due, paymentStatus string, settle BookingChange) (domain.Booking, error)
+	// NotYet counts a failed attempt and puts the next at next.
+	NotYet(ctx context.Context, key string, next time.Time, reason string) error
+	// Expired lists BLOCKED bookings past their expiry, at most limit.
+	Expired(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// ExpireLater puts a hold whose expiry could not be written back of
+	// the queue until next.
+	ExpireLater(ctx context.Context, id string, next time.Time) error
+}
+
 // Payment statuses the app reads (contracts/payment).
 const (
-	PaySucceeded = "succeeded"
-	PayFailed    = "failed"
-	PayVoided    = "voided"
-	PayRefunded  = "refunded"
+	PaySucceeded = domain.PaymentSucceeded
+	PayFailed    = domain.PaymentFailed
+	PayVoided    = domain.PaymentVoided
+	PayRefunded  = domain.PaymentRefunded
 )
 
 // Payments is the payment service.
@@ -112,7 +187,7 @@ type Payments interface {
 	Charge(ctx context.Context, key, bookingID, userID string, amount int64, currency, method string) (status, declineCode string, err error)
 	// Refund returns the refund's status: PaySucceeded when the money went
 	// back; "pending" (the provider has not answered) or PayFailed (it
-	// refused) when it did not — the deposit is then still owed.
+	// refused) when it did not — the money is then still owed.
 	Refund(ctx context.Context, key, chargeKey string, amount int64, reason string) (status string, err error)
 	// Void makes sure key ends up not charged; it returns the final status.
 	Void(ctx context.Context, key, bookingID, reason string) (string, error)
@@ -135,23 +210,38 @@ type Cache interface {
 // Notifier is told after a commit that added events.
 type Notifier interface{ Notify() }
 
+// Logger is where the sweeper says what it could not do (slog.Logger).
+type Logger interface {
+	Warn(msg string, args ...any)
+	Error(msg string, args ...any)
+}
+
 // Config tunes the app.
 type Config struct {
 	HoldTTL        time.Duration // how long a BLOCKED hold waits for its payment
-	PaymentTimeout time.Duration // one charge call
+	PaymentTimeout time.Duration // one payment call
 	Retries        int           // re-tries of a hold after an overlap
+	ChangeTTL      time.Duration // an open change not ended by then is abandoned (default 1 min)
+	SweepBatch     int           // rows of each kind one sweep takes (default 200)
+	SweepParallel  int           // dues paid at once (default 4)
 }
 
 // App is the booking service's application layer.
 type App struct {
-	Repo     Repository
+	Vendor   VendorCopy
+	Free     Availability
+	Bookings Bookings
+	Changes  Changes
+	Dues     Dues
 	Payments Payments
 	Vendors  Vendors
 	Cache    Cache
 	Relay    Notifier
+	Log      Logger
 	Cfg      Config
 	Now      func() time.Time
 	NewID    func() string
+	Rand     func() float64 // [0, 1), the back-off's jitter (default math/rand/v2)
 
 	roles   rolecache.Cache
 	viewsMu sync.Mutex

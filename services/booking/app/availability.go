@@ -8,6 +8,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/booking/domain"
+	"github.com/slotmesh/slotmesh/services/internal/schedule"
 )
 
 // Availability lists the free slots of a day for a party (public).
@@ -56,30 +57,31 @@ func (a *App) free(ctx context.Context, v domain.Vendor, day time.Time, party, q
 			window.End = s.End
 		}
 	}
-	units, busy, err := a.Repo.FreeUnits(ctx, v.ID, party, window)
+	units, busy, err := a.Free.FreeUnits(ctx, v.ID, party, window)
 	if err != nil {
 		return nil, err
 	}
+	// The repository lists only active units seating the party, and holds
+	// by unit id: as the shared rule's units and holds (the one free-slot
+	// rule search applies too).
+	fit := make([]schedule.Unit, len(units))
+	for i, id := range units {
+		fit[i] = schedule.Unit{ID: id, Capacity: party, Active: true}
+	}
+	n := 0
+	for _, rs := range busy {
+		n += len(rs)
+	}
+	holds := make([]schedule.Hold, 0, n)
+	for id, rs := range busy {
+		for _, r := range rs {
+			holds = append(holds, schedule.Hold{UnitID: id, During: r})
+		}
+	}
 	var out []domain.Range
 	for _, s := range slots {
-		if !s.Start.After(now) {
-			continue
-		}
-		n := 0
-		for _, u := range units {
-			taken := false
-			for _, h := range busy[u] {
-				if h.Overlaps(s) {
-					taken = true
-					break
-				}
-			}
-			if !taken {
-				if n++; n >= quantity {
-					out = append(out, s)
-					break
-				}
-			}
+		if schedule.Free(fit, holds, s, party, quantity, now) {
+			out = append(out, s)
 		}
 	}
 	return out, nil

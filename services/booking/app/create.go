@@ -2,66 +2,45 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"strings"
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	"github.com/slotmesh/slotmesh/contracts/booking"
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/services/booking/domain"
 )
-
-// Limits of a booking request.
-const (
-	MaxPartySize = 100
-	MaxQuantity  = 20
-	MaxKeyLen    = 200
-)
-
-// idem builds the idempotency claim of the request in ctx.
-func idem(ctx context.Context, op string, req any) (Idem, error) {
-	actor := natsrpc.Actor(ctx)
-	if actor == "" {
-		return Idem{}, apperr.E(apperr.Unauthenticated, "authentication required")
-	}
-	key := natsrpc.IdempotencyKey(ctx)
-	switch {
-	case strings.TrimSpace(key) == "":
-		return Idem{}, apperr.Field("Idempotency-Key", "header is required on this call")
-	case len(key) > MaxKeyLen:
-		return Idem{}, apperr.Field("Idempotency-Key", "is longer than %d characters", MaxKeyLen)
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return Idem{}, err
-	}
-	sum := sha256.Sum256(body)
-	return Idem{UserID: actor, Key: key, Op: op, Hash: sum[:]}, nil
-}
 
 // Create blocks units for the requested time, charges the deposit and
 // confirms: 201 CONFIRMED; 402 declined (units released at once); 409
 // slot_unavailable with nearby free times; with no answer from payment the
 // booking stays BLOCKED until the payment's outcome event or its expiry.
-// The same Idempotency-Key returns the first outcome.
-func (a *App) Create(ctx context.Context, r booking.CreateRequest) (domain.Booking, error) {
-	claim, err := idem(ctx, "create", r)
+// The same Idempotency-Key returns the first outcome. The booking copies
+// the vendor's terms (deposit rule, currency, cancellation window) and
+// keeps them.
+func (a *App) Create(ctx context.Context, cmd CreateCommand) (domain.Booking, error) {
+	actor, err := cmd.authenticated()
 	if err != nil {
 		return domain.Booking{}, err
 	}
+	if err := cmd.checkKey(true); err != nil {
+		return domain.Booking{}, err
+	}
+	r := cmd.Request
+	h, err := hash(r)
+	if err != nil {
+		return domain.Booking{}, err
+	}
+	claim := Idem{UserID: actor, Key: cmd.Key, Op: "create", Hash: h}
 	var f apperr.Fields
-	if r.PartySize < 1 || r.PartySize > MaxPartySize {
-		f.Add("party_size", "must be between 1 and %d", MaxPartySize)
+	if r.PartySize < 1 || r.PartySize > domain.MaxPartySize {
+		f.Add("party_size", "must be between 1 and %d", domain.MaxPartySize)
 	}
 	qty := r.Quantity
 	if qty == 0 {
 		qty = 1
 	}
-	if qty < 1 || qty > MaxQuantity {
-		f.Add("quantity", "must be between 1 and %d", MaxQuantity)
+	if qty < 1 || qty > domain.MaxQuantity {
+		f.Add("quantity", "must be between 1 and %d", domain.MaxQuantity)
 	}
 	if strings.TrimSpace(r.PaymentMethod) == "" || len(r.PaymentMethod) > 200 {
 		f.Add("payment_method", "is required (a payment method token or a test card such as pm_card_visa)")
@@ -85,9 +64,13 @@ func (a *App) Create(ctx context.Context, r booking.CreateRequest) (domain.Booki
 	if err != nil {
 		return domain.Booking{}, err
 	}
+	if err := domain.CheckHorizon(during.Start, now, v.HorizonDays); err != nil {
+		return domain.Booking{}, err
+	}
+	terms := v.Terms()
 	b := domain.Booking{
-		ID: a.NewID(), VendorID: v.ID, UserID: claim.UserID, Status: domain.Blocked, During: during,
-		PartySize: r.PartySize, Quantity: qty, DepositAmount: v.Deposit(r.PartySize, qty),
+		ID: a.NewID(), VendorID: v.ID, UserID: actor, Status: domain.Blocked, During: during,
+		PartySize: r.PartySize, Quantity: qty, Terms: terms, DepositAmount: terms.Deposit(r.PartySize, qty),
 		DepositCurrency: v.DepositCurrency, DepositStatus: domain.DepositPending, PaymentMethod: r.PaymentMethod,
 		Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
@@ -102,7 +85,7 @@ func (a *App) Create(ctx context.Context, r booking.CreateRequest) (domain.Booki
 	for attempt := 0; ; attempt++ {
 		// The outcome stored with the key is the bare slot_unavailable; the
 		// nearby free times are computed fresh, outside the transaction.
-		held, replay, err = a.Repo.Hold(ctx, claim, b, func(b domain.Booking, from string) ([]contracts.Event, error) {
+		held, replay, err = a.Bookings.Hold(ctx, claim, b, func(b domain.Booking, from string) ([]contracts.Event, error) {
 			return event(ctx, b, from, "")
 		}, func() error { return apperr.E(apperr.SlotUnavailable, "no free unit for %d at that time", r.PartySize) })
 		if !errors.Is(err, ErrOverlap) || attempt >= a.Cfg.Retries {
@@ -119,7 +102,7 @@ func (a *App) Create(ctx context.Context, r booking.CreateRequest) (domain.Booki
 		return domain.Booking{}, err
 	}
 	if replay != nil {
-		return a.Repo.Get(ctx, replay.BookingID)
+		return a.Bookings.Get(ctx, replay.BookingID)
 	}
 	a.saved(ctx, held)
 	if held.Status == domain.Confirmed {
@@ -143,35 +126,38 @@ func (a *App) pay(ctx context.Context, claim Idem, b domain.Booking) (domain.Boo
 }
 
 // settle applies a payment outcome to a booking: succeeded confirms a
-// BLOCKED booking (or, if it is no longer BLOCKED, puts the money back);
-// failed or voided fails it and releases its units at once.
+// BLOCKED booking (or, if it is no longer BLOCKED, owes the money back: a
+// void of the deposit key, written with the decision); failed or voided
+// fails it and releases its units at once.
 func (a *App) settle(ctx context.Context, claim *Idem, id, status, decline string) (domain.Booking, error) {
-	var compensate bool
-	b, err := a.Repo.Change(ctx, id, func(b *domain.Booking) ([]contracts.Event, error) {
+	var owed []domain.Due
+	b, err := a.Bookings.Change(ctx, id, func(b *domain.Booking) (*Writes, error) {
+		owed = nil
 		from := b.Status
+		now := a.now()
 		switch {
 		case status == PaySucceeded && b.Status == domain.Blocked:
 			b.DepositStatus = domain.DepositCharged
-			if err := b.Move(domain.Confirmed, a.now()); err != nil {
+			if err := b.Move(domain.Confirmed, now); err != nil {
 				return nil, err
 			}
-			return event(ctx, *b, from, "")
+			return eventWrites(ctx, *b, from)
 		case status == PaySucceeded && b.DepositStatus == domain.DepositPending:
 			// Charged after the hold expired (or failed): the money goes back.
-			compensate = true
 			b.DepositStatus = domain.DepositVoidPending
 			b.Version++
-			b.UpdatedAt = a.now()
-			return []contracts.Event{}, nil
+			b.UpdatedAt = now
+			owed = []domain.Due{a.newDue(b.ID, domain.DueVoid, b.ChargeKey(), 0, "charged after the hold ended", true, now)}
+			return &Writes{Dues: owed}, nil
 		case (status == PayFailed || status == PayVoided) && b.Status == domain.Blocked:
 			b.DepositStatus = domain.DepositFailed
 			if status == PayVoided {
 				b.DepositStatus = domain.DepositVoided
 			}
-			if err := b.Move(domain.Failed, a.now()); err != nil {
+			if err := b.Move(domain.Failed, now); err != nil {
 				return nil, err
 			}
-			return event(ctx, *b, from, "")
+			return eventWrites(ctx, *b, from)
 		}
 		return nil, nil
 	})
@@ -179,14 +165,12 @@ func (a *App) settle(ctx context.Context, claim *Idem, id, status, decline strin
 		return domain.Booking{}, err
 	}
 	a.saved(ctx, b)
-	if compensate {
-		b = a.voidDeposit(ctx, b, "charged after the hold ended")
-	}
+	b = a.payNow(ctx, b, owed)
 	if b.Status == domain.Failed && (status == PayFailed || status == PayVoided) {
 		declined := apperr.E(apperr.PaymentDeclined, "the deposit payment was declined; the slot was released").
 			With("decline_code", decline).With("booking_id", b.ID)
 		if claim != nil {
-			if err := a.Repo.RecordOutcome(ctx, *claim, declined); err != nil {
+			if err := a.Bookings.RecordOutcome(ctx, *claim, declined); err != nil {
 				return domain.Booking{}, err
 			}
 		}

@@ -8,15 +8,13 @@ import (
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/booking"
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/services/booking/domain"
 )
 
 // List pages through the actor's bookings, or a vendor's (its managers).
 // current: BLOCKED/CONFIRMED (until the vendor settles them, even when their
 // time has passed), soonest first; past: the rest, newest first.
-func (a *App) List(ctx context.Context, r booking.ListRequest) ([]domain.Booking, string, error) {
-	actor := natsrpc.Actor(ctx)
+func (a *App) List(ctx context.Context, actor string, r booking.ListRequest) ([]domain.Booking, string, error) {
 	if actor == "" {
 		return nil, "", apperr.E(apperr.Unauthenticated, "authentication required")
 	}
@@ -71,7 +69,7 @@ func (a *App) List(ctx context.Context, r booking.ListRequest) ([]domain.Booking
 		q.After = &c
 	}
 	q.Limit++
-	items, err := a.Repo.List(ctx, q)
+	items, err := a.Bookings.List(ctx, q)
 	if err != nil {
 		return nil, "", err
 	}

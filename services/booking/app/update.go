@@ -2,105 +2,157 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"time"
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/booking"
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/services/booking/domain"
 )
 
 // Update moves a CONFIRMED booking to a new time and/or party size (its
-// user): new units are taken and the old ones freed in one transaction, or
-// nothing changes (409). A higher deposit is charged first (402 if declined,
-// nothing changed); a lower one is refunded after.
-func (a *App) Update(ctx context.Context, r booking.UpdateRequest) (domain.Booking, error) {
-	cur, err := a.Repo.Get(ctx, r.ID)
+// user), in three steps that keep money exact under any interleaving:
+//
+//  1. claim: a change is opened under the booking's lock (a second change
+//     of the booking meanwhile is 409 conflict; the same Idempotency-Key
+//     is answered as its change ended), priced by the booking's own terms;
+//  2. a larger deposit's difference is charged under the change's own key,
+//     outside any transaction (declined: 402, nothing changed; no answer:
+//     503, nothing changed, and a void of that key is owed);
+//  3. apply: new units are taken and the old ones freed in one transaction
+//     with the change marked applied, or — too few units — the booking is
+//     left as it was, the change aborted and the top-up's void owed (409).
+//
+// A smaller deposit's difference is a refund owed by the applied change.
+func (a *App) Update(ctx context.Context, cmd UpdateCommand) (domain.Booking, error) {
+	r := cmd.Request
+	if err := cmd.checkKey(false); err != nil {
+		return domain.Booking{}, err
+	}
+	cur, err := a.Bookings.Get(ctx, r.ID)
 	if err != nil {
 		return domain.Booking{}, err
 	}
-	if actor := natsrpc.Actor(ctx); actor == "" {
-		return domain.Booking{}, apperr.E(apperr.Unauthenticated, "authentication required")
+	if actor, err := cmd.authenticated(); err != nil {
+		return domain.Booking{}, err
 	} else if actor != cur.UserID {
 		return domain.Booking{}, apperr.E(apperr.Forbidden, "not your booking")
 	}
-	if cur.Status != domain.Confirmed {
-		return domain.Booking{}, apperr.E(apperr.InvalidState, "only a CONFIRMED booking can be changed").With("status", cur.Status)
-	}
-	if r.Start == nil && r.End == nil && r.PartySize == nil {
-		return cur, nil
+	h, err := hash(r)
+	if err != nil {
+		return domain.Booking{}, err
 	}
 	v, err := a.vendor(ctx, cur.VendorID)
 	if err != nil {
 		return domain.Booking{}, err
 	}
-	party := cur.PartySize
-	if r.PartySize != nil {
-		if party = *r.PartySize; party < 1 || party > MaxPartySize {
-			return domain.Booking{}, apperr.Field("party_size", "must be between 1 and %d", MaxPartySize)
+	now := a.now()
+	var plan domain.Reschedule
+	b, c, prior, err := a.Changes.Claim(ctx, a.newChange(cmd.Caller, cur.ID, domain.OpUpdate, h, now), func(b *domain.Booking, c *domain.Change) (*Writes, error) {
+		var err error
+		if plan, err = a.planUpdate(*b, v, r.Start, r.End, r.PartySize, now); err != nil {
+			return nil, err
 		}
-	}
-	start, end := cur.During.Start, r.End
-	if r.Start != nil {
-		start = *r.Start
-	} else if end == nil {
-		end = &cur.During.End
-	}
-	during, err := v.Resolve(start, end, a.now())
-	if err != nil {
+		if !plan.Changes(*b) {
+			c.Apply(b.Version) // nothing to do: answered as it is (and so again for its key)
+			return nil, nil
+		}
+		c.FromVersion = b.Version
+		if plan.TopUp > 0 {
+			c.ChargeKey, c.ChargeAmount = domain.TopUpKey(b.ID, c.ID), plan.TopUp
+		}
+		return nil, nil
+	})
+	switch {
+	case err != nil:
 		return domain.Booking{}, err
-	}
-	deposit := v.Deposit(party, cur.Quantity)
-	diff := deposit - cur.DepositAmount
-	step := fmt.Sprintf("booking:%s:update:%d", cur.ID, cur.Version)
-	if diff > 0 {
-		status, decline, err := a.Payments.Charge(ctx, step, cur.ID, cur.UserID, diff, cur.DepositCurrency, cur.PaymentMethod)
-		if err != nil || (status != PaySucceeded && status != PayFailed) {
-			// No answer, or not yet: the change is not made, so the extra
-			// charge must never stand (a void refunds it if it lands).
-			_, _ = a.Payments.Void(ctx, step, cur.ID, "booking change not made")
-			if err == nil {
-				err = apperr.E(apperr.Unavailable, "the payment provider has not answered; the booking is unchanged, try again")
-			}
+	case prior != nil:
+		if err := prior.Replay(domain.OpUpdate, cmd.Actor, h); err != nil {
 			return domain.Booking{}, err
 		}
-		if status != PaySucceeded {
-			return domain.Booking{}, apperr.E(apperr.PaymentDeclined, "the extra deposit was declined; the booking is unchanged").
-				With("decline_code", decline)
+		return b, nil
+	case c.State == domain.ChangeApplied:
+		return b, nil
+	}
+	revert := []domain.Due(nil)
+	if c.ChargeKey != "" {
+		revert = []domain.Due{a.newDue(b.ID, domain.DueVoid, c.ChargeKey, 0, "booking change not made", false, now)}
+		if err := a.topUp(ctx, b, c, revert); err != nil {
+			return domain.Booking{}, err
 		}
 	}
-	var b domain.Booking
-	for attempt := 0; ; attempt++ {
-		b, err = a.Repo.Move(ctx, cur.ID, func(b *domain.Booking) ([]contracts.Event, error) {
-			if b.Version != cur.Version || b.Status != domain.Confirmed {
-				return nil, apperr.E(apperr.Conflict, "the booking changed meanwhile; read it again")
-			}
-			b.During, b.PartySize, b.DepositAmount = during, party, deposit
-			b.Version++
-			b.UpdatedAt = a.now()
-			if diff < 0 { // owed back, recorded with the change (the sweeper retries it)
-				b.Owed = &domain.OwedRefund{Key: step + ":refund", BookingID: b.ID, Amount: -diff, Reason: "smaller party"}
-			}
-			return event(ctx, *b, b.Status, booking.EventUpdated)
-		}, func(domain.Booking) error { return a.nearby(ctx, v, during, party, cur.Quantity) })
-		if !errors.Is(err, ErrOverlap) || attempt >= a.Cfg.Retries {
-			break
-		}
+	var owed []domain.Due
+	if plan.Refund > 0 {
+		owed = []domain.Due{a.newDue(b.ID, domain.DueRefund, domain.ChangeRefundKey(b.ID, c.ID), plan.Refund, "smaller party", false, now)}
 	}
-	if errors.Is(err, ErrOverlap) {
-		err = a.nearby(ctx, v, during, party, cur.Quantity)
-	}
+	moved, err := a.Changes.ApplyMove(ctx, Move{
+		Change: c, Plan: plan, Now: a.now(), Owed: owed, Revert: revert, Retries: a.Cfg.Retries,
+		Events: func(b domain.Booking) ([]contracts.Event, error) {
+			return event(ctx, b, b.Status, booking.EventUpdated)
+		},
+		Unavailable: func(b domain.Booking) error { return a.nearby(ctx, v, plan.During, plan.PartySize, b.Quantity) },
+	})
 	if err != nil {
-		if diff > 0 { // put the extra deposit back
-			_, _ = a.Payments.Refund(ctx, step+":revert", step, diff, "booking change failed")
+		if apperr.Is(err, apperr.SlotUnavailable) || apperr.Is(err, apperr.Unavailable) {
+			a.payNow(ctx, b, revert) // the change did not apply: its top-up goes back
 		}
 		return domain.Booking{}, err
 	}
-	a.saved(ctx, b)
-	if b.Owed != nil {
-		a.payOwed(ctx, b, *b.Owed)
+	a.saved(ctx, moved)
+	return a.payNow(ctx, moved, owed), nil
+}
+
+// planUpdate resolves the requested range on the vendor's calendar and
+// asks the domain what the change costs.
+func (a *App) planUpdate(b domain.Booking, v domain.Vendor, start, end *time.Time, party *int, now time.Time) (domain.Reschedule, error) {
+	p := b.PartySize
+	if party != nil {
+		p = *party
 	}
-	return b, nil
+	s, e := b.During.Start, end
+	if start != nil {
+		s = *start
+	} else if e == nil {
+		e = &b.During.End
+	}
+	during := b.During
+	if start != nil || end != nil {
+		var err error
+		if during, err = v.Resolve(s, e, now); err != nil {
+			return domain.Reschedule{}, err
+		}
+		if err := domain.CheckHorizon(during.Start, now, v.HorizonDays); err != nil {
+			return domain.Reschedule{}, err
+		}
+	}
+	return b.PlanReschedule(during, p)
+}
+
+// topUp charges a change's top-up. Declined: the change is aborted (402).
+// No answer: the change is aborted with the void of its key owed (503); a
+// charge that lands later is given back.
+func (a *App) topUp(ctx context.Context, b domain.Booking, c domain.Change, revert []domain.Due) error {
+	pctx, cancel := context.WithTimeout(ctx, a.Cfg.PaymentTimeout)
+	status, decline, err := a.Payments.Charge(pctx, c.ChargeKey, b.ID, b.UserID, c.ChargeAmount, b.DepositCurrency, b.PaymentMethod)
+	cancel()
+	if err == nil && status == PaySucceeded {
+		return nil
+	}
+	var outcome error
+	dues := revert
+	switch {
+	case err == nil && status == PayFailed:
+		outcome = apperr.E(apperr.PaymentDeclined, "the extra deposit was declined; the booking is unchanged").With("decline_code", decline)
+		dues = nil // declined: nothing was taken under the key
+	case apperr.Is(err, apperr.IdempotencyKey) || apperr.Is(err, apperr.InvalidInput):
+		return err // a bug: nothing was taken under the key; the change is abandoned by the sweeper
+	default:
+		outcome = apperr.E(apperr.Unavailable, "the payment provider has not answered; the booking is unchanged, try again")
+	}
+	c.Abort(outcome)
+	if _, aerr := a.Changes.Abort(ctx, c, dues); aerr != nil {
+		return aerr // the change stays open: the sweeper aborts it and owes the void
+	}
+	a.payNow(ctx, b, dues)
+	return outcome
 }

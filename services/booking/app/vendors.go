@@ -34,17 +34,17 @@ func (a *App) view(ctx context.Context, id string) (vendorView, error) {
 	if ok && time.Since(view.at) < VendorTTL {
 		return view, nil
 	}
-	v, err := a.Repo.GetVendor(ctx, id)
+	v, err := a.Vendor.GetVendor(ctx, id)
 	if apperr.Is(err, apperr.NotFound) {
 		if err := a.Resync(ctx, id); err != nil {
 			return vendorView{}, err
 		}
-		v, err = a.Repo.GetVendor(ctx, id)
+		v, err = a.Vendor.GetVendor(ctx, id)
 	}
 	if err != nil {
 		return vendorView{}, err
 	}
-	caps, err := a.Repo.Capacities(ctx, id)
+	caps, err := a.Vendor.Capacities(ctx, id)
 	if err != nil {
 		return vendorView{}, err
 	}
@@ -112,20 +112,20 @@ func (a *App) Resync(ctx context.Context, vendorID string) error {
 		return err
 	}
 	defer a.forget(vendorID)
-	return a.Repo.ReplaceFacts(ctx, v, units)
+	return a.Vendor.ReplaceFacts(ctx, v, units)
 }
 
 // ApplyVendor stores a vendor event's state (newer versions only).
 func (a *App) ApplyVendor(ctx context.Context, v domain.Vendor) error {
 	defer a.forget(v.ID)
-	return a.Repo.UpsertVendor(ctx, v)
+	return a.Vendor.UpsertVendor(ctx, v)
 }
 
 // ApplyUnits stores a units event. If the copy does not know the vendor, or
 // is more than one version behind (an event was missed), it resyncs instead.
 func (a *App) ApplyUnits(ctx context.Context, vendorID string, version int64, units []UnitCopy) error {
 	defer a.forget(vendorID)
-	v, err := a.Repo.GetVendor(ctx, vendorID)
+	v, err := a.Vendor.GetVendor(ctx, vendorID)
 	switch {
 	case apperr.Is(err, apperr.NotFound):
 		return a.Resync(ctx, vendorID)
@@ -134,12 +134,12 @@ func (a *App) ApplyUnits(ctx context.Context, vendorID string, version int64, un
 	case version > v.Version+1:
 		return a.Resync(ctx, vendorID)
 	}
-	if err := a.Repo.UpsertUnits(ctx, vendorID, version, units); err != nil {
+	if err := a.Vendor.UpsertUnits(ctx, vendorID, version, units); err != nil {
 		return err
 	}
 	if version > v.Version {
 		v.Version = version
-		return a.Repo.UpsertVendor(ctx, v)
+		return a.Vendor.UpsertVendor(ctx, v)
 	}
 	return nil
 }

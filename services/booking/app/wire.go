@@ -61,3 +61,12 @@ func event(ctx context.Context, b domain.Booking, from, subject string) ([]contr
 	}
 	return []contracts.Event{e}, nil
 }
+
+// eventWrites is the event of b's current status, as what a change writes.
+func eventWrites(ctx context.Context, b domain.Booking, from string) (*Writes, error) {
+	evs, err := event(ctx, b, from, "")
+	if err != nil {
+		return nil, err
+	}
+	return &Writes{Events: evs}, nil
+}

@@ -30,6 +30,12 @@ const (
 	DepositVoided        = "voided"
 )
 
+// Limits of a booking.
+const (
+	MaxPartySize = 100
+	MaxQuantity  = 20
+)
+
 // NoShowGrace is how long after start a no-show may be declared.
 const NoShowGrace = 15 * time.Minute
 
@@ -61,14 +67,13 @@ type Booking struct {
 	During          Range
 	PartySize       int
 	Quantity        int
+	Terms           Terms // the money rules it was made under
 	DepositAmount   int64
 	DepositCurrency string
 	DepositStatus   string
 	PaymentMethod   string
 	RefundAmount    int64
 	RefundReason    string
-	FinalKey        string      // the Idempotency-Key of the request that ended it ("" none)
-	Owed            *OwedRefund // set by a change that owes money back: saved with it (not a column)
 	ExpiresAt       *time.Time
 	Version         int64
 	CreatedAt       time.Time
@@ -86,6 +91,10 @@ type HeldUnit struct {
 // ChargeKey is the payment idempotency key of the booking's deposit.
 func (b Booking) ChargeKey() string { return "booking:" + b.ID + ":deposit" }
 
+// RefundKey is the key of the refund that ends the booking (cancel, avail):
+// a booking ends once, so the key is its ending request's alone.
+func (b Booking) RefundKey() string { return "booking:" + b.ID + ":refund" }
+
 // Move changes the status, checking the state machine.
 func (b *Booking) Move(to string, now time.Time) error {
 	if !CanMove(b.Status, to) {
@@ -93,19 +102,58 @@ func (b *Booking) Move(to string, now time.Time) error {
 			With("status", b.Status)
 	}
 	b.Status = to
-	b.Version++
-	b.UpdatedAt = now
+	b.touch(now)
 	if to != Blocked {
 		b.ExpiresAt = nil
 	}
 	return nil
 }
 
-// CancelRefunds reports whether cancelling at now refunds the deposit: before
-// the vendor's free-cancellation window closes.
-func CancelRefunds(start, now time.Time, freeHours int) bool {
-	return now.Before(start.Add(-time.Duration(freeHours) * time.Hour))
+// touch makes a new version.
+func (b *Booking) touch(now time.Time) {
+	b.Version++
+	b.UpdatedAt = now
 }
+
+// Holds reports the money the booking says it holds once every due of it
+// is paid: its deposit while charged (or kept), nothing otherwise. The
+// payment ledger's net for the booking must come to this (the money
+// invariant).
+func (b Booking) Holds() int64 {
+	switch b.DepositStatus {
+	case DepositCharged, DepositKept:
+		return b.DepositAmount
+	}
+	return 0
+}
+
+// SettleDeposit records that the due settling the deposit was paid: a
+// refund gave it back; a void ended with payment status (refunded: it had
+// been taken and went back; voided or failed: nothing was taken). It
+// reports whether anything changed (a new version).
+func (b *Booking) SettleDeposit(kind, paymentStatus string, now time.Time) bool {
+	switch {
+	case kind == DueRefund && b.DepositStatus == DepositRefundPending:
+		b.DepositStatus = DepositRefunded
+	case kind == DueVoid && b.DepositStatus == DepositVoidPending && paymentStatus == PaymentRefunded:
+		b.DepositStatus = DepositRefunded
+		b.RefundAmount = b.DepositAmount
+	case kind == DueVoid && b.DepositStatus == DepositVoidPending:
+		b.DepositStatus = DepositVoided
+	default:
+		return false
+	}
+	b.touch(now)
+	return true
+}
+
+// Payment statuses a void answers with (contracts/payment).
+const (
+	PaymentSucceeded = "succeeded"
+	PaymentFailed    = "failed"
+	PaymentVoided    = "voided"
+	PaymentRefunded  = "refunded"
+)
 
 // CheckNoShow says whether a no-show may be declared at now.
 func CheckNoShow(start, now time.Time) error {

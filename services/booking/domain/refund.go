@@ -1,6 +1,10 @@
 package domain
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Charge is one charge of a booking's deposit as the payment ledger shows
 // it. A deposit is one charge until the party grows: the difference is
@@ -77,4 +81,21 @@ func SplitRefund(key, depositKey string, amount int64, charges []Charge) ([]Refu
 		return nil, fmt.Errorf("refund %s: the booking's charges hold %d less than the %d to refund", key, left, amount)
 	}
 	return parts, nil
+}
+
+// ReliedOn keeps the ledger's charges the booking relies on: its deposit
+// (depositKey), the top-ups of its applied changes (topUps), and the
+// top-ups of changes made before changes were recorded (keys of the form
+// booking:<id>:update:<version>). A charge of a change that did not apply
+// is owed back by a void of its own and is never part of a refund.
+func ReliedOn(charges []Charge, depositKey string, topUps []string) []Charge {
+	legacy := strings.TrimSuffix(depositKey, ":deposit") + ":update:"
+	out := make([]Charge, 0, len(charges))
+	for _, c := range charges {
+		rest, isLegacy := strings.CutPrefix(c.Key, legacy)
+		if c.Key == depositKey || slices.Contains(topUps, c.Key) || (isLegacy && rest != "" && strings.Trim(rest, "0123456789") == "") {
+			out = append(out, c)
+		}
+	}
+	return out
 }

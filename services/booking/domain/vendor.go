@@ -26,13 +26,11 @@ type Vendor struct {
 	DepositCurrency string
 	DepositPerGuest bool
 	FreeCancelHours int
+	HorizonDays     int // how many days ahead a booking may start
 	Active          bool
 }
 
-// Deposit is what a booking of partySize on quantity units costs up front.
-func (v Vendor) Deposit(partySize, quantity int) int64 {
-	if v.DepositPerGuest {
-		return v.DepositAmount * int64(partySize)
-	}
-	return v.DepositAmount * int64(quantity)
+// Terms are the vendor's money rules as of now, which a new booking copies.
+func (v Vendor) Terms() Terms {
+	return Terms{Rate: v.DepositAmount, PerGuest: v.DepositPerGuest, FreeCancelHours: v.FreeCancelHours}
 }

@@ -38,6 +38,7 @@ func (a *App) Refund(ctx context.Context, req domain.RefundRequest) (domain.Refu
 	var r domain.Refund
 	replay := false
 	p, err := a.update(ctx, req.ChargeKey, func(p *domain.Payment) ([]contracts.Event, error) {
+		r, replay = domain.Refund{}, false // a retried transaction starts afresh
 		if p.RefundByKey(req.Key) != nil { // a concurrent request with this key got here first
 			replay = true
 			return nil, nil

@@ -10,18 +10,12 @@ import (
 // Window is how far from the requested start free start times are listed.
 const Window = 90 * time.Minute
 
-// Unit is a table or a room as search knows it.
-type Unit struct {
-	ID       string
-	Capacity int
-	Active   bool
-}
+// Unit is a table or a room as search knows it: the shared calendar's unit,
+// so search and booking count free units by one rule (schedule.Free).
+type Unit = schedule.Unit
 
 // Hold is a unit taken for [Start, End) by a BLOCKED or CONFIRMED booking.
-type Hold struct {
-	UnitID string
-	During schedule.Range
-}
+type Hold = schedule.Hold
 
 // Facts are what availability needs about one vendor: its calendar, its
 // units and the holds on them around the requested time.
@@ -45,8 +39,8 @@ func HoldSpan(start time.Time) schedule.Range {
 // start" is the first start of the vendor's grid at or after start, less
 // than one grid step later (a restaurant), or the check-in of start's local
 // date (a hotel). Starts not after now are never free. A unit is free for a
-// slot when it is active, seats the party and no hold overlaps the slot —
-// booking's rule, on the same calendar (services/internal/schedule).
+// slot when it is active, seats the party and no hold overlaps the slot:
+// schedule.Free, the rule booking applies, on the same calendar.
 func Available(f Facts, start time.Time, party int, now time.Time) ([]time.Time, bool, error) {
 	return (*Slots)(nil).Available(f, start, party, now)
 }
@@ -95,28 +89,10 @@ func (c *Slots) Available(f Facts, start time.Time, party int, now time.Time) ([
 	if err != nil {
 		return nil, false, err
 	}
-	fits := func(u Unit) bool { return u.Active && u.Capacity >= party }
-	if !slices.ContainsFunc(f.Units, fits) {
+	if !slices.ContainsFunc(f.Units, func(u Unit) bool { return u.Seats(party) }) {
 		return nil, false, nil
 	}
-	free := func(r schedule.Range) bool {
-		if !r.Start.After(now) {
-			return false
-		}
-	units:
-		for _, u := range f.Units {
-			if !fits(u) {
-				continue
-			}
-			for _, h := range f.Holds {
-				if h.UnitID == u.ID && h.During.Overlaps(r) {
-					continue units
-				}
-			}
-			return true
-		}
-		return false
-	}
+	free := func(r schedule.Range) bool { return schedule.Free(f.Units, f.Holds, r, party, 1, now) }
 	if s.Kind == schedule.Hotel {
 		l := start.In(loc)
 		slots, err := c.slots(s, l.Year(), l.Month(), l.Day())

@@ -18,6 +18,8 @@ func ToWire(s Snapshot) vendors.Vendor {
 			Tags:         append([]string{}, v.Tags...),
 			Deposit:      vendors.Deposit{Amount: v.Deposit.Amount, Currency: v.Deposit.Currency, Per: v.Deposit.Per},
 			Cancellation: vendors.Cancellation{FreeUntilHoursBefore: v.FreeCancelH},
+
+			BookingHorizonDays: v.HorizonDays,
 		},
 		Status:    v.Status,
 		Units:     SummaryToWire(s.Summary),
@@ -79,6 +81,9 @@ func ProfileFromWire(p vendors.Profile) domain.Profile {
 	if p.CheckOut != "" {
 		d.CheckOut = &p.CheckOut
 	}
+	if p.BookingHorizonDays != 0 { // 0: the default
+		d.HorizonDays = &p.BookingHorizonDays
+	}
 	return d
 }
 
@@ -87,6 +92,7 @@ func PatchFromWire(r vendors.UpdateRequest) domain.Profile {
 	d := domain.Profile{
 		Name: r.Name, Timezone: r.Timezone, Address: r.Address, Tags: r.Tags,
 		SlotMinutes: r.SlotMinutes, StayMinutes: r.StayMinutes, CheckIn: r.CheckIn, CheckOut: r.CheckOut, Status: r.Status,
+		HorizonDays: r.BookingHorizonDays,
 	}
 	if r.Location != nil {
 		d.Lat, d.Lng = &r.Location.Lat, &r.Location.Lng

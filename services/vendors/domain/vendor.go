@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/currency"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
+	"github.com/slotmesh/slotmesh/contracts/vendors"
 )
 
 // Limits.
@@ -30,6 +31,11 @@ const (
 	MaxUnitsPerCall = 10000
 	MaxDeposit      = 100_000_00 // 100,000.00 in minor units
 	MaxFreeCancelH  = 24 * 365
+
+	// How far ahead a booking may start, in days (the contract's bounds).
+	MinHorizonDays     = vendors.MinBookingHorizonDays
+	DefaultHorizonDays = vendors.DefaultBookingHorizonDays
+	MaxHorizonDays     = vendors.MaxBookingHorizonDays
 )
 
 // Kinds and statuses.
@@ -78,6 +84,7 @@ type Vendor struct {
 	CheckOut    int // hotels, minutes
 	Deposit     Deposit
 	FreeCancelH int
+	HorizonDays int // a booking starts at most this many days ahead
 	Status      string
 	Version     int64
 	CreatedAt   time.Time
@@ -100,6 +107,7 @@ type Profile struct {
 	CheckOut    *string
 	Deposit     *Deposit
 	FreeCancelH *int
+	HorizonDays *int
 	Status      *string
 }
 
@@ -148,6 +156,10 @@ func New(id, ownerID string, p Profile, now time.Time) (Vendor, error) {
 	if p.FreeCancelH == nil {
 		zero := 0
 		p.FreeCancelH = &zero
+	}
+	if p.HorizonDays == nil {
+		days := DefaultHorizonDays
+		p.HorizonDays = &days
 	}
 	p.Kind = nil // set above
 	if _, err := v.Apply(p, now); err != nil {
@@ -272,6 +284,13 @@ func (v *Vendor) Apply(p Profile, now time.Time) (bool, error) {
 			next.FreeCancelH = n
 		}
 	}
+	if p.HorizonDays != nil {
+		if n := *p.HorizonDays; n < MinHorizonDays || n > MaxHorizonDays {
+			f.Add("booking_horizon_days", "must be between %d and %d days", MinHorizonDays, MaxHorizonDays)
+		} else {
+			next.HorizonDays = n
+		}
+	}
 	if p.Status != nil {
 		s := strings.ToLower(strings.TrimSpace(*p.Status))
 		if s != Active && s != Suspended {
@@ -299,7 +318,7 @@ func (v *Vendor) Apply(p Profile, now time.Time) (bool, error) {
 func (v *Vendor) equal(o *Vendor) bool {
 	if v.Name != o.Name || v.Address != o.Address || v.Timezone != o.Timezone || v.Lat != o.Lat || v.Lng != o.Lng ||
 		v.SlotMinutes != o.SlotMinutes || v.StayMinutes != o.StayMinutes || v.CheckIn != o.CheckIn || v.CheckOut != o.CheckOut ||
-		v.Deposit != o.Deposit || v.FreeCancelH != o.FreeCancelH || v.Status != o.Status ||
+		v.Deposit != o.Deposit || v.FreeCancelH != o.FreeCancelH || v.HorizonDays != o.HorizonDays || v.Status != o.Status ||
 		len(v.Tags) != len(o.Tags) || len(v.Hours) != len(o.Hours) {
 		return false
 	}

@@ -98,6 +98,9 @@ func TestValidation(t *testing.T) {
 		{"slot that does not divide a day", func(p *Profile) { p.SlotMinutes = ptr(7) }, apperr.InvalidInput, "slot_minutes"},
 		{"check-in on a restaurant", func(p *Profile) { p.CheckIn = ptr("15:00") }, apperr.InvalidInput, "check_in"},
 		{"negative cancellation window", func(p *Profile) { p.FreeCancelH = ptr(-1) }, apperr.InvalidInput, "cancellation.free_until_hours_before"},
+		{"booking horizon 0 days", func(p *Profile) { p.HorizonDays = ptr(0) }, apperr.InvalidInput, "booking_horizon_days"},
+		{"negative booking horizon", func(p *Profile) { p.HorizonDays = ptr(-1) }, apperr.InvalidInput, "booking_horizon_days"},
+		{"booking horizon past two years", func(p *Profile) { p.HorizonDays = ptr(MaxHorizonDays + 1) }, apperr.InvalidInput, "booking_horizon_days"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -108,6 +111,70 @@ func TestValidation(t *testing.T) {
 			e, ok := apperr.As(err)
 			if !ok || e.Code != c.code || e.Details["field"] != c.field {
 				t.Fatalf("want %s on %s, got %v (%v)", c.code, c.field, err, e)
+			}
+		})
+	}
+}
+
+// TestBookingHorizon: unset takes the default, 1..730 is kept, anything else
+// is invalid_input naming booking_horizon_days, on onboarding and in a patch
+// (which then leaves the vendor as it was).
+func TestBookingHorizon(t *testing.T) {
+	t.Parallel()
+	if MinHorizonDays != 1 || DefaultHorizonDays != 365 || MaxHorizonDays != 730 {
+		t.Fatalf("bounds %d..%d, default %d; want 1..730, default 365", MinHorizonDays, MaxHorizonDays, DefaultHorizonDays)
+	}
+	cases := []struct {
+		name string
+		in   *int
+		want int // 0: invalid
+	}{
+		{"unset takes the default", nil, 365},
+		{"one day", ptr(1), 1},
+		{"a month", ptr(30), 30},
+		{"the default, sent", ptr(365), 365},
+		{"two years", ptr(730), 730},
+		{"zero", ptr(0), 0},
+		{"negative", ptr(-30), 0},
+		{"two years and a day", ptr(731), 0},
+		{"a century", ptr(36500), 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := validRestaurant()
+			p.HorizonDays = c.in
+			v, err := New("v", "u", p, time.Now())
+			if c.want == 0 {
+				e, ok := apperr.As(err)
+				if !ok || e.Code != apperr.InvalidInput || e.Details["field"] != "booking_horizon_days" {
+					t.Fatalf("onboarding with %d days: want invalid_input on booking_horizon_days, got %v", *c.in, err)
+				}
+			} else if err != nil || v.HorizonDays != c.want {
+				t.Fatalf("onboarding: %d days, %v; want %d", v.HorizonDays, err, c.want)
+			}
+			if c.in == nil {
+				return
+			}
+			// The same value as a patch of a vendor at the default.
+			v, err = New("v", "u", validRestaurant(), time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := v
+			changed, err := v.Apply(Profile{HorizonDays: c.in}, time.Now())
+			switch {
+			case c.want == 0:
+				if e, ok := apperr.As(err); !ok || e.Code != apperr.InvalidInput || e.Details["field"] != "booking_horizon_days" {
+					t.Fatalf("patch to %d days: want invalid_input on booking_horizon_days, got %v", *c.in, err)
+				}
+				if v.HorizonDays != before.HorizonDays || v.Version != before.Version {
+					t.Fatalf("a refused patch changed the vendor: %d days, version %d", v.HorizonDays, v.Version)
+				}
+			case err != nil || v.HorizonDays != c.want || changed != (c.want != DefaultHorizonDays):
+				t.Fatalf("patch to %d days: %d days, changed %v, %v", *c.in, v.HorizonDays, changed, err)
+			case changed && v.Version != before.Version+1:
+				t.Fatalf("patch to %d days: version %d, want %d", *c.in, v.Version, before.Version+1)
 			}
 		})
 	}

@@ -13,10 +13,11 @@ const (
 		AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.unit_id = u.id AND h.active AND h.during && $3)
 		ORDER BY u.capacity, u.id LIMIT $4 FOR UPDATE OF u`
 	sqlSkipLocked = ` SKIP LOCKED`
-	// $1..$15 the booking's columns
+	// $1..$18 the booking's columns, its terms last
 	sqlInsertBooking = `INSERT INTO bookings (id, vendor_id, user_id, status, during, party_size, quantity,
-		deposit_amount, deposit_currency, deposit_status, payment_method, expires_at, version, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)`
+		deposit_amount, deposit_currency, deposit_status, payment_method, expires_at, version, created_at, updated_at,
+		deposit_rate, deposit_per_guest, free_cancel_hours)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`
 	// $1 booking, $2 unit, $3 vendor, $4 range
 	sqlInsertHold = `INSERT INTO holds (booking_id, unit_id, vendor_id, during, active) VALUES ($1, $2, $3, $4, true)`
 	// $1 user, $2 key, $3 booking

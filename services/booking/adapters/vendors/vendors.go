@@ -44,7 +44,7 @@ func Vendor(w wire.Vendor) (domain.Vendor, error) {
 		ID: w.ID, Version: w.Version, Kind: w.Kind, Timezone: w.Timezone, SlotMinutes: w.SlotMinutes,
 		StayMinutes: w.StayMinutes, DepositAmount: w.Deposit.Amount, DepositCurrency: w.Deposit.Currency,
 		DepositPerGuest: w.Deposit.Per == wire.PerGuest, FreeCancelHours: w.Cancellation.FreeUntilHoursBefore,
-		Active: w.Status == wire.StatusActive,
+		HorizonDays: w.HorizonDays(), Active: w.Status == wire.StatusActive,
 	}
 	s, err := schedule.FromVendor(w)
 	v.CheckIn, v.CheckOut, v.Hours = s.CheckIn, s.CheckOut, s.Hours

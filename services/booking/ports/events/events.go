@@ -88,10 +88,10 @@ func Sweep(ctx context.Context, a *app.App, every time.Duration, log *slog.Logge
 			return
 		case <-t.C:
 		}
-		if n, err := a.Sweep(ctx); err != nil && ctx.Err() == nil {
+		if s, err := a.Sweep(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("sweep failed", "error", err)
-		} else if n > 0 {
-			log.Debug("swept", "count", n)
+		} else if s.Total() > 0 {
+			log.Debug("swept", "expired", s.Expired, "abandoned", s.Abandoned, "paid", s.Paid, "failed", s.Failed, "stuck", s.Stuck)
 		}
 	}
 }

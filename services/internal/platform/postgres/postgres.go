@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -120,19 +122,54 @@ func EnsureDatabase(ctx context.Context, pgURL string) error {
 	return nil
 }
 
-// InTx runs fn in a transaction, committing when it returns nil.
+// InTx runs fn in a transaction, committing when it returns nil. When
+// Postgres gives up on the transaction for a reason a second try may not
+// meet (IsRetryable: a serialization failure, a deadlock, a lock timeout),
+// the whole transaction runs again, at most txAttempts times in all, after
+// a short pause that grows and is jittered, so the losers of a conflict do
+// not meet again. Any other error, or the last retryable one, is returned as
+// is; a ctx that ends during a pause ends the retries with both errors.
+//
+// fn may therefore run more than once, each time in a new transaction. It
+// must not keep state across runs except by (re)assigning it at the start of
+// each run: a variable outside fn that it appends to, adds to or sets on only
+// some paths must be reset first, or a retry would count a rolled-back run.
 func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, pool, fn)
+	for attempt := 1; ; attempt++ {
+		err := pgx.BeginFunc(ctx, pool, fn)
+		if err == nil || attempt == txAttempts || !IsRetryable(err) {
+			return err
+		}
+		t := time.NewTimer(txBackoff(attempt))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (not retried: %w)", err, ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
-// Postgres error codes mapped by MapError.
+// txAttempts bounds the runs of one InTx.
+const txAttempts = 4
+
+// txBackoff is the pause after the nth failed run: 5ms doubled for each
+// earlier run, jittered to between half and one and a half times that
+// (2.5-7.5ms, 5-15ms, 10-30ms).
+func txBackoff(attempt int) time.Duration {
+	d := 5 * time.Millisecond << (attempt - 1)
+	return d/2 + rand.N(d)
+}
+
+// Postgres error codes (SQLSTATE) mapped by MapError or retried by InTx.
 const (
 	codeUniqueViolation    = "23505"
 	codeExclusionViolation = "23P01"
 	codeForeignKey         = "23503"
 	codeCheckViolation     = "23514"
-	codeSerialization      = "40001"
-	codeDeadlock           = "40P01"
+	codeSerialization      = "40001" // serialization_failure
+	codeDeadlock           = "40P01" // deadlock_detected
+	codeLockNotAvailable   = "55P03" // lock_not_available: lock_timeout, NOWAIT
 )
 
 // MapError is the one place driver errors become apperr codes: no rows ->
@@ -159,10 +196,19 @@ func MapError(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// IsRetryable reports a serialization failure or deadlock: run the
-// transaction again.
+// IsRetryable reports a serialization failure, a deadlock or a lock not
+// available (lock_timeout, NOWAIT): Postgres aborted the transaction, and
+// running it again may succeed. InTx does so.
 func IsRetryable(err error) bool {
-	return isCode(err, codeSerialization) || isCode(err, codeDeadlock)
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return false
+	}
+	switch pg.Code {
+	case codeSerialization, codeDeadlock, codeLockNotAvailable:
+		return true
+	}
+	return false
 }
 
 // IsUniqueViolation reports a unique violation, optionally of one constraint.

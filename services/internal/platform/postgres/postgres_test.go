@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/services/internal/platform/postgres"
@@ -285,6 +286,156 @@ func TestInTx(t *testing.T) {
 	var sum int
 	if err := pool.QueryRow(ctx, "SELECT coalesce(sum(v), 0) FROM t").Scan(&sum); err != nil || sum != 2 {
 		t.Fatalf("sum %d (%v): want only the committed row (2)", sum, err)
+	}
+}
+
+// TestIsRetryableCodes: exactly the codes Postgres asks to retry, found
+// through wrapping.
+func TestIsRetryableCodes(t *testing.T) {
+	t.Parallel()
+	pgErr := func(code string) error { return &pgconn.PgError{Code: code} }
+	cases := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"serialization failure", pgErr("40001"), true},
+		{"deadlock", pgErr("40P01"), true},
+		{"lock not available", pgErr("55P03"), true},
+		{"wrapped deadlock", fmt.Errorf("save: %w", pgErr("40P01")), true},
+		{"joined lock timeout", errors.Join(errors.New("other"), pgErr("55P03")), true},
+		{"unique violation", pgErr("23505"), false},
+		{"exclusion violation", pgErr("23P01"), false},
+		{"query canceled", pgErr("57014"), false},
+		{"transaction rollback (class 40, not retried)", pgErr("40000"), false},
+		{"no rows", pgx.ErrNoRows, false},
+		{"context canceled", context.Canceled, false},
+		{"plain error", errors.New("40001"), false},
+		{"nil", nil, false},
+	}
+	for _, c := range cases {
+		if got := postgres.IsRetryable(c.err); got != c.want {
+			t.Errorf("%s: IsRetryable(%v) = %v, want %v", c.name, c.err, got, c.want)
+		}
+	}
+}
+
+// TestInTxRetries: a retryable error runs fn again, up to the bound, and
+// the last error comes back as Postgres gave it; any other error is
+// returned after one run; a ctx that ends stops the retries.
+func TestInTxRetries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := connect(t, testenv.Postgres(t), "svc_x")
+	failing := func(code string, runs *int) func(pgx.Tx) error {
+		return func(tx pgx.Tx) error {
+			*runs++
+			return fmt.Errorf("step: %w", &pgconn.PgError{Code: code})
+		}
+	}
+	cases := []struct {
+		code string
+		runs int
+	}{
+		{"40001", postgres.TxAttempts},
+		{"40P01", postgres.TxAttempts},
+		{"55P03", postgres.TxAttempts},
+		{"23505", 1},
+		{"57014", 1},
+	}
+	for _, c := range cases {
+		runs := 0
+		err := postgres.InTx(ctx, pool, failing(c.code, &runs))
+		var pg *pgconn.PgError
+		if !errors.As(err, &pg) || pg.Code != c.code {
+			t.Errorf("%s: InTx = %v, want the callback's *pgconn.PgError", c.code, err)
+		}
+		if runs != c.runs {
+			t.Errorf("%s: fn ran %d times, want %d", c.code, runs, c.runs)
+		}
+	}
+
+	// A retryable failure that fails once, then succeeds: two runs, nil.
+	runs := 0
+	if err := postgres.InTx(ctx, pool, func(tx pgx.Tx) error {
+		runs++
+		if runs == 1 {
+			return &pgconn.PgError{Code: "40P01"}
+		}
+		return nil
+	}); err != nil || runs != 2 {
+		t.Errorf("InTx = %v after %d runs, want nil after 2", err, runs)
+	}
+
+	// A ctx cancelled during a run: no retry; both errors are there.
+	cctx, cancel := context.WithCancel(ctx)
+	runs = 0
+	err := postgres.InTx(cctx, pool, func(tx pgx.Tx) error {
+		runs++
+		cancel()
+		return &pgconn.PgError{Code: "40001"}
+	})
+	if runs != 1 || !postgres.IsRetryable(err) || !errors.Is(err, context.Canceled) {
+		t.Errorf("InTx with a cancelled ctx = %v after %d runs, want the serialization failure and context.Canceled after 1", err, runs)
+	}
+}
+
+// TestInTxRetriesDeadlock: two transactions lock rows 1 and 2 in opposite
+// orders, each taking its first lock before either asks for its second, so
+// they truly cross: Postgres breaks the deadlock by aborting one of them
+// (40P01), and InTx runs that one again. Both succeed, both updates stand.
+func TestInTxRetriesDeadlock(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool := connect(t, testenv.Postgres(t), "svc_d")
+	if _, err := pool.Exec(ctx, `CREATE TABLE acct (id int PRIMARY KEY, n int NOT NULL); INSERT INTO acct VALUES (1, 0), (2, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	locked := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
+	var runs [2]int
+	var errs [2]error
+	// tx i adds add to row first, waits until the other transaction holds
+	// its first row, then adds to second.
+	cross := func(i, first, second, add int) func(pgx.Tx) error {
+		return func(tx pgx.Tx) error {
+			runs[i]++
+			if _, err := tx.Exec(ctx, `SET LOCAL deadlock_timeout = '20ms'`); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE acct SET n = n + $2 WHERE id = $1`, first, add); err != nil {
+				return err
+			}
+			if runs[i] == 1 {
+				close(locked[i])
+			}
+			select { // closed for good after the other's first run
+			case <-locked[1-i]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			_, err := tx.Exec(ctx, `UPDATE acct SET n = n + $2 WHERE id = $1`, second, add)
+			return err
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { errs[0] = postgres.InTx(ctx, pool, cross(0, 1, 2, 1)) })
+	wg.Go(func() { errs[1] = postgres.InTx(ctx, pool, cross(1, 2, 1, 10)) })
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("transaction %d: %v", i+1, err)
+		}
+	}
+	if runs[0]+runs[1] != 3 {
+		t.Errorf("runs %v: want one transaction run once and the deadlock's victim twice", runs)
+	}
+	var n1, n2 int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT n FROM acct WHERE id = 1), (SELECT n FROM acct WHERE id = 2)`).Scan(&n1, &n2); err != nil {
+		t.Fatal(err)
+	}
+	if n1 != 11 || n2 != 11 {
+		t.Fatalf("rows 1 and 2 hold %d and %d, want 11 each (both transactions applied once)", n1, n2)
 	}
 }
 

@@ -84,6 +84,7 @@ func collect(rows pgx.Rows, err error) ([]domain.Delivery, error) {
 func (s *Store) Insert(ctx context.Context, b domain.Batch) (int, error) {
 	n := 0
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		n = 0 // a retry must not count a rolled-back run's rows
 		ds := b.Deliveries
 		if b.BookingID != "" {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('notification.booking.' || $1))`, b.BookingID); err != nil {

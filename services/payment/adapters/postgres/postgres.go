@@ -76,6 +76,7 @@ func refundArgs(r domain.Refund) []any {
 func (r *Repo) Create(ctx context.Context, p domain.Payment, events ...contracts.Event) (domain.Payment, bool, error) {
 	created := false
 	err := pg.InTx(ctx, r.pool, func(tx pgx.Tx) error {
+		created = false // a retry must not keep a rolled-back run's insert
 		tag, err := tx.Exec(ctx, `INSERT INTO payments (`+insertColumns+`) VALUES
 			($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) ON CONFLICT (key) DO NOTHING`, paymentArgs(p)...)
 		if err != nil {

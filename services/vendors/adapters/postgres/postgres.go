@@ -44,14 +44,14 @@ type hoursRow struct {
 
 const vendorColumns = `id::text, owner_id::text, kind, name, timezone, address, lat, lng, tags, opening_hours,
 	slot_minutes, stay_minutes, check_in, check_out, deposit_amount, deposit_currency, deposit_per,
-	free_cancel_hours, status, version, created_at, updated_at`
+	free_cancel_hours, booking_horizon_days, status, version, created_at, updated_at`
 
 func scanVendor(row pgx.Row) (domain.Vendor, error) {
 	var v domain.Vendor
 	var hours []byte
 	err := row.Scan(&v.ID, &v.OwnerID, &v.Kind, &v.Name, &v.Timezone, &v.Address, &v.Lat, &v.Lng, &v.Tags, &hours,
 		&v.SlotMinutes, &v.StayMinutes, &v.CheckIn, &v.CheckOut, &v.Deposit.Amount, &v.Deposit.Currency, &v.Deposit.Per,
-		&v.FreeCancelH, &v.Status, &v.Version, &v.CreatedAt, &v.UpdatedAt)
+		&v.FreeCancelH, &v.HorizonDays, &v.Status, &v.Version, &v.CreatedAt, &v.UpdatedAt)
 	if err != nil {
 		return v, err
 	}
@@ -80,11 +80,11 @@ func (r *Repo) Create(ctx context.Context, v domain.Vendor, events ...contracts.
 	return pg.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO vendors (id, owner_id, kind, name, timezone, address, lat, lng, tags,
 			opening_hours, slot_minutes, stay_minutes, check_in, check_out, deposit_amount, deposit_currency, deposit_per,
-			free_cancel_hours, status, version, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)`,
+			free_cancel_hours, booking_horizon_days, status, version, created_at, updated_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)`,
 			v.ID, v.OwnerID, v.Kind, v.Name, v.Timezone, v.Address, v.Lat, v.Lng, v.Tags, hoursJSON(v),
 			v.SlotMinutes, v.StayMinutes, v.CheckIn, v.CheckOut, v.Deposit.Amount, v.Deposit.Currency, v.Deposit.Per,
-			v.FreeCancelH, v.Status, v.Version, v.CreatedAt, v.UpdatedAt); err != nil {
+			v.FreeCancelH, v.HorizonDays, v.Status, v.Version, v.CreatedAt, v.UpdatedAt); err != nil {
 			return pg.MapError(err, "vendor")
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO managers (vendor_id, user_id, role, added_at) VALUES ($1, $2, 'owner', $3)`,
@@ -168,11 +168,12 @@ func (r *Repo) Update(ctx context.Context, id string, change app.Change) (app.Sn
 		v := s.Vendor
 		if _, err := tx.Exec(ctx, `UPDATE vendors SET name=$2, timezone=$3, address=$4, lat=$5, lng=$6, tags=$7,
 			opening_hours=$8, slot_minutes=$9, stay_minutes=$10, check_in=$11, check_out=$12, deposit_amount=$13,
-			deposit_currency=$14, deposit_per=$15, free_cancel_hours=$16, status=$17, version=$18, updated_at=$19
+			deposit_currency=$14, deposit_per=$15, free_cancel_hours=$16, status=$17, version=$18, updated_at=$19,
+			booking_horizon_days=$20
 			WHERE id=$1`,
 			v.ID, v.Name, v.Timezone, v.Address, v.Lat, v.Lng, v.Tags, hoursJSON(v), v.SlotMinutes, v.StayMinutes,
 			v.CheckIn, v.CheckOut, v.Deposit.Amount, v.Deposit.Currency, v.Deposit.Per, v.FreeCancelH, v.Status,
-			v.Version, v.UpdatedAt); err != nil {
+			v.Version, v.UpdatedAt, v.HorizonDays); err != nil {
 			return pg.MapError(err, "vendor")
 		}
 		return outbox.Add(ctx, tx, events...)
