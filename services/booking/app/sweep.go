@@ -42,7 +42,8 @@ func (a *App) Sweep(ctx context.Context) (Swept, error) {
 		return s, err
 	}
 	for _, id := range expired {
-		if err := a.expire(ctx, id); err != nil {
+		done, err := a.expire(ctx, id)
+		if err != nil {
 			s.Failed++
 			a.warn("an expired hold could not be released", "booking_id", id, "error", err)
 			if err := a.Dues.ExpireLater(ctx, id, now.Add(domain.DueBackoff(1, a.rand()))); err != nil {
@@ -50,7 +51,9 @@ func (a *App) Sweep(ctx context.Context) (Swept, error) {
 			}
 			continue
 		}
-		s.Expired++
+		if done {
+			s.Expired++
+		}
 	}
 	abandoned, err := a.Changes.Abandoned(ctx, now, batch)
 	if err != nil {
@@ -65,12 +68,15 @@ func (a *App) Sweep(ctx context.Context) (Swept, error) {
 			d.NextAttemptAt = now
 			dues = append(dues, d)
 		}
-		if _, err := a.Changes.Abort(ctx, c, dues); err != nil {
+		aborted, err := a.Changes.Abort(ctx, c, dues)
+		if err != nil {
 			s.Failed++
 			a.warn("an abandoned change could not be aborted", "booking_id", c.BookingID, "change_id", c.ID, "error", err)
 			continue
 		}
-		s.Abandoned++
+		if aborted { // else it ended meanwhile: nothing was aborted or owed
+			s.Abandoned++
+		}
 	}
 	dues, err := a.Dues.Take(ctx, now, now.Add(domain.DueLease), batch)
 	if err != nil {
@@ -110,9 +116,12 @@ func (a *App) Sweep(ctx context.Context) (Swept, error) {
 
 // expire releases one hold past its expiry: EXPIRED, units released, and
 // the void of its deposit key owed (a charge may still land), due at once.
-func (a *App) expire(ctx context.Context, id string) error {
+// It reports false when the hold was settled meanwhile (nothing changed).
+func (a *App) expire(ctx context.Context, id string) (bool, error) {
 	now := a.now()
+	expired := false
 	b, err := a.Bookings.Change(ctx, id, func(b *domain.Booking) (*Writes, error) {
+		expired = false
 		if b.Status != domain.Blocked || b.ExpiresAt == nil || b.ExpiresAt.After(now) {
 			return nil, nil // settled meanwhile
 		}
@@ -132,15 +141,16 @@ func (a *App) expire(ctx context.Context, id string) error {
 			d.NextAttemptAt = now // this sweep takes it next
 			w.Dues = []domain.Due{d}
 		}
+		expired = true
 		return w, nil
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
-	if b.Status == domain.Expired {
+	if expired {
 		a.saved(ctx, b)
 	}
-	return nil
+	return expired, nil
 }
 
 func (a *App) warn(msg string, args ...any) {

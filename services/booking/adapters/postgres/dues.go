@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,7 +33,7 @@ func scanDue(row pgx.CollectableRow) (domain.Due, error) {
 // next_attempt_at) in the same statement. See app.Dues.
 func (r *Repo) Take(ctx context.Context, now, lease time.Time, limit int) ([]domain.Due, error) {
 	rows, err := r.pool.Query(ctx, `UPDATE dues d SET next_attempt_at = $2
-		FROM (SELECT key FROM dues WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
+		FROM (SELECT key FROM dues WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3) due
 		WHERE d.key = due.key
 		RETURNING d.key, d.booking_id::text, d.kind, d.amount, d.reason, d.settles, d.attempts, d.next_attempt_at, d.last_error, d.created_at`,
 		now, lease, limit)
@@ -83,6 +84,10 @@ func (r *Repo) NotYet(ctx context.Context, key string, next time.Time, reason st
 	if len(reason) > 500 {
 		reason = reason[:500]
 	}
+	// Postgres takes only valid UTF-8: a cut inside a character (or bytes
+	// a provider sent) would fail the statement and the attempt would not
+	// be counted.
+	reason = strings.ToValidUTF8(reason, "")
 	if _, err := r.pool.Exec(ctx, `UPDATE dues SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE key = $1`,
 		key, next, reason); err != nil {
 		return fmt.Errorf("due not yet paid: %w", err)
