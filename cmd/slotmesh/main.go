@@ -31,6 +31,8 @@ usage:
   slotmesh migrate           create the database if needed and apply all migrations
   slotmesh watch <topic>     print a Kafka topic's events as they arrive (KAFKA_BROKERS;
                              -from-beginning to replay what it holds)
+  slotmesh booking dues      what bookings owe that payment has not given back yet (refunds,
+                             voids), the stuck first (-stuck, -limit N; -retry: due now)
   slotmesh search reindex    rebuild the search index from the vendor and booking services
                              (-reset to empty it first: a new engine or a corrupted index)
   slotmesh seed              write the demo/benchmark catalogue: 500,000 vendors in 50 cities,
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, getenv, stdout)
 	case "watch":
 		err = watch(ctx, args[1:], getenv, stdout)
+	case "booking":
+		err = bookingCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "search":
 		err = searchCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "seed":

@@ -118,14 +118,13 @@ type Bookings interface {
 // Move is the second step of a reschedule: the open change it ends, the
 // plan, and what it writes whether it applies or not.
 type Move struct {
-	Change      domain.Change
-	Plan        domain.Reschedule
-	Now         time.Time
-	Events      func(b domain.Booking) ([]contracts.Event, error) // of the moved booking
-	Owed        []domain.Due                                      // written when it applies (a smaller party's refund)
-	Revert      []domain.Due                                      // written when it cannot (the top-up's void)
-	Unavailable func(b domain.Booking) error                      // the outcome when too few units are free
-	Retries     int                                               // of an overlap
+	Change  domain.Change
+	Plan    domain.Reschedule
+	Now     time.Time
+	Events  func(b domain.Booking) ([]contracts.Event, error) // of the moved booking
+	Owed    []domain.Due                                      // written when it applies (a smaller party's refund)
+	Revert  []domain.Due                                      // written when it cannot (the top-up's void)
+	Retries int                                               // of an overlap
 }
 
 // Changes keeps one change of a booking at a time (domain.Change).
@@ -142,10 +141,12 @@ type Changes interface {
 	// ApplyMove ends an open change by moving its booking as planned: in
 	// one transaction, new units are picked (its own count as free) and
 	// held, the booking saved and the change applied, with its events and
-	// m.Owed. When the change is no longer open (abandoned by the sweeper)
-	// the answer is domain.InFlight()'s kin and nothing is written; when
+	// m.Owed. When the change is no longer open (abandoned by the sweeper:
+	// its revert is owed already) the answer is apperr.Unavailable and
+	// nothing is written; when
 	// too few units are free the booking is left as it was and the change
-	// is aborted with m.Unavailable's outcome and m.Revert written.
+	// is aborted with a bare slot_unavailable (its outcome; the app adds
+	// the nearby free times) and m.Revert written.
 	ApplyMove(ctx context.Context, m Move) (domain.Booking, error)
 	// Abort ends an open change as not made, with its outcome, writing
 	// dues (a top-up's void); false when it was no longer open.

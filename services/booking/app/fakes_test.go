@@ -103,7 +103,7 @@ func cloneCaps(m map[int]int) map[int]int {
 }
 
 // --- Availability: nothing is free (the tests that need nearby times do
-// not read them). It takes no lock: ApplyMove calls m.Unavailable under it.
+// not read them).
 
 func (s *store) FreeUnits(context.Context, string, int, domain.Range) ([]string, map[string][]domain.Range, error) {
 	return nil, nil, nil
@@ -259,7 +259,7 @@ func (s *store) ApplyMove(_ context.Context, m Move) (domain.Booking, error) {
 		return domain.Booking{}, outcome
 	}
 	if s.noUnits {
-		outcome := m.Unavailable(b)
+		outcome := apperr.E(apperr.SlotUnavailable, "no free unit at that time")
 		c.Abort(outcome)
 		s.changes[c.ID] = c
 		s.writeDues(m.Revert)

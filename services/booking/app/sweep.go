@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/slotmesh/slotmesh/services/booking/domain"
 )
@@ -78,13 +79,17 @@ func (a *App) Sweep(ctx context.Context) (Swept, error) {
 			s.Abandoned++
 		}
 	}
-	dues, err := a.Dues.Take(ctx, now, now.Add(domain.DueLease), batch)
-	if err != nil {
-		return s, err
-	}
+	// Take no more dues than this pass can ask within their lease (each
+	// call may take its whole deadline), so none is still waiting here
+	// when another replica may take it.
 	parallel := a.Cfg.SweepParallel
 	if parallel <= 0 {
 		parallel = 4
+	}
+	perLease := int(domain.DueLease / max(2*a.Cfg.PaymentTimeout, time.Second))
+	dues, err := a.Dues.Take(ctx, now, now.Add(domain.DueLease), min(batch, max(1, parallel*perLease)))
+	if err != nil {
+		return s, err
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup

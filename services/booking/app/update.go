@@ -90,11 +90,18 @@ func (a *App) Update(ctx context.Context, cmd UpdateCommand) (domain.Booking, er
 		Events: func(b domain.Booking) ([]contracts.Event, error) {
 			return event(ctx, b, b.Status, booking.EventUpdated)
 		},
-		Unavailable: func(b domain.Booking) error { return a.nearby(ctx, v, plan.During, plan.PartySize, b.Quantity) },
 	})
 	if err != nil {
-		if apperr.Is(err, apperr.SlotUnavailable) || apperr.Is(err, apperr.Unavailable) {
-			a.payNow(ctx, b, revert) // the change did not apply: its top-up goes back
+		// Aborted for sure (too few units, the booking changed under it,
+		// or abandoned by the sweeper): its revert is owed, pay it now. On
+		// any other error the change may still apply (an ambiguous
+		// commit); it stays the sweeper's.
+		code := apperr.CodeOf(err)
+		if code == apperr.SlotUnavailable || code == apperr.Conflict || code == apperr.Unavailable {
+			a.payNow(ctx, b, revert)
+		}
+		if code == apperr.SlotUnavailable {
+			return domain.Booking{}, a.nearby(ctx, v, plan.During, plan.PartySize, b.Quantity)
 		}
 		return domain.Booking{}, err
 	}
