@@ -120,10 +120,9 @@ var errAbandoned = apperr.E(apperr.Unavailable, "the change took too long and wa
 // ApplyMove ends an open change by moving its booking. See app.Changes.
 func (r *Repo) ApplyMove(ctx context.Context, m app.Move) (domain.Booking, error) {
 	var out domain.Booking
-	var outcome error        // the change was aborted with it: committed, then returned
-	var kept *domain.Booking // too few units: the booking as it stays
+	var outcome error // the change was aborted with it: committed, then returned
 	err := pg.InTx(ctx, r.pool, func(tx pgx.Tx) error {
-		out, outcome, kept = domain.Booking{}, nil, nil
+		out, outcome = domain.Booking{}, nil
 		b, err := lockBooking(ctx, tx, m.Change.BookingID)
 		if err != nil {
 			return err
@@ -151,7 +150,6 @@ func (r *Repo) ApplyMove(ctx context.Context, m app.Move) (domain.Booking, error
 		}
 		if len(units) < b.Quantity {
 			outcome = apperr.E(apperr.SlotUnavailable, "no free unit for %d at that time", m.Plan.PartySize)
-			kept = &b
 			c.Abort(outcome)
 			return abort(ctx, tx, c, m.Revert)
 		}
@@ -176,14 +174,6 @@ func (r *Repo) ApplyMove(ctx context.Context, m app.Move) (domain.Booking, error
 	})
 	if err != nil {
 		return domain.Booking{}, err
-	}
-	if kept != nil && m.Unavailable != nil {
-		// The outcome stored with the change is the bare slot_unavailable;
-		// the caller's answer (nearby free times) is computed outside the
-		// transaction, as a new booking's is (ADR 0008).
-		if err := m.Unavailable(*kept); err != nil {
-			return domain.Booking{}, err
-		}
 	}
 	if outcome != nil {
 		return domain.Booking{}, outcome
