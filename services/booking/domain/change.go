@@ -60,7 +60,9 @@ func ChangeRefundKey(bookingID, changeID string) string {
 // 422; a change still open is 409 (in flight: ask again); an aborted one
 // answers its outcome again; an applied one answers the booking (nil).
 func (c Change) Replay(op, actor string, hash []byte) error {
-	if c.Op != op || c.Actor != actor || (len(c.Hash) > 0 && !bytes.Equal(c.Hash, hash)) {
+	// A change migrated from before changes were recorded (no hash) kept
+	// only its key and operation: the user is not known for sure either.
+	if c.Op != op || (len(c.Hash) > 0 && (c.Actor != actor || !bytes.Equal(c.Hash, hash))) {
 		return apperr.E(apperr.IdempotencyKey, "this Idempotency-Key was used for a different request").With("field", "Idempotency-Key")
 	}
 	switch c.State {

@@ -28,6 +28,8 @@ func TestChangeReplay(t *testing.T) {
 		{"another operation", with(func(c *Change) { c.State = ChangeApplied }), OpCancel, "u", h, apperr.IdempotencyKey},
 		{"another caller", with(func(c *Change) { c.State = ChangeApplied }), OpUpdate, "v", h, apperr.IdempotencyKey},
 		{"migrated ending (no hash)", with(func(c *Change) { c.State = ChangeApplied; c.Op = OpCancel; c.Hash = nil }), OpCancel, "u", h, ""},
+		{"migrated ending replayed by a manager", with(func(c *Change) { c.State = ChangeApplied; c.Op = OpAvail; c.Hash = nil }), OpAvail, "manager", h, ""},
+		{"migrated ending, another operation", with(func(c *Change) { c.State = ChangeApplied; c.Op = OpAvail; c.Hash = nil }), OpCancel, "u", h, apperr.IdempotencyKey},
 	}
 	for _, tt := range tests {
 		err := tt.c.Replay(tt.op, tt.actor, tt.hash)

@@ -33,7 +33,7 @@ func scanDue(row pgx.CollectableRow) (domain.Due, error) {
 // next_attempt_at) in the same statement. See app.Dues.
 func (r *Repo) Take(ctx context.Context, now, lease time.Time, limit int) ([]domain.Due, error) {
 	rows, err := r.pool.Query(ctx, `UPDATE dues d SET next_attempt_at = $2
-		FROM (SELECT key FROM dues WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3) due
+		FROM (SELECT key FROM dues WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
 		WHERE d.key = due.key
 		RETURNING d.key, d.booking_id::text, d.kind, d.amount, d.reason, d.settles, d.attempts, d.next_attempt_at, d.last_error, d.created_at`,
 		now, lease, limit)

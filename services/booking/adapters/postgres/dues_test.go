@@ -175,6 +175,38 @@ func TestConcurrentTakesShareTheWork(t *testing.T) {
 	}
 }
 
+// TestTakeSkipsLockedDues: a due another replica holds locked (its Take
+// not yet committed) is skipped, not waited for.
+func TestTakeSkipsLockedDues(t *testing.T) {
+	t.Parallel()
+	d := newDB(t)
+	ctx := context.Background()
+	t0 := now()
+	keys := d.insertDues(t, "locked", 20, t0)
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT key FROM dues WHERE key = ANY($1) FOR UPDATE`, keys[:5]); err != nil {
+		t.Fatal(err)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	got, err := d.repo.Take(tctx, t0, t0.Add(domain.DueLease), 100)
+	if err != nil {
+		t.Fatalf("take beside a locked due: %v", err)
+	}
+	if len(got) != 15 {
+		t.Fatalf("took %d dues, want the 15 not locked", len(got))
+	}
+	for _, due := range got {
+		if containsKey(keys[:5], due.Key) {
+			t.Fatalf("took %s, which another transaction holds", due.Key)
+		}
+	}
+}
+
 // TestTakenDueIsLeased: a due taken is not taken again until its lease
 // (next_attempt_at) has passed; then it is.
 func TestTakenDueIsLeased(t *testing.T) {

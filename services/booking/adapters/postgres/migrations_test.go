@@ -70,10 +70,10 @@ func TestMigration005(t *testing.T) {
 	}
 	type old struct {
 		id, vendor, status, deposit string
-		party, quantity           int
-		amount, refund            int64
-		version                   int64
-		finalKey                  *string
+		party, quantity             int
+		amount, refund              int64
+		version                     int64
+		finalKey                    *string
 	}
 	key := func(s string) *string { return &s }
 	var (
