@@ -149,7 +149,7 @@ func runPgbench(b *testing.B, pgbench, pgURL string) float64 {
 	params := map[string][]string{
 		"claim_key":      {user, `'k' || :uid`, `'create'`, `sha256(('r' || :uid)::bytea)`},
 		"pick_units":     {v, `2`, during, `1`, `'{}'::uuid[]`},
-		"insert_booking": {booking, v, user, `'CONFIRMED'`, during, `2`, `1`, `0`, `'EUR'`, `'none'`, `'pm_card_visa'`, `NULL`, `1`, `now()`, `now()`},
+		"insert_booking": {booking, v, user, `'CONFIRMED'`, during, `2`, `1`, `0`, `'EUR'`, `'none'`, `'pm_card_visa'`, `NULL`, `1`, `now()`, `now()`, `0`, `false`, `24`},
 		"insert_hold":    {booking, `:p_id::uuid`, v, during},
 		"outbox":         {`md5(:uid::text || 'e')::uuid`, `'evt.booking.booking.confirmed.v1'`, `convert_to('` + string(payload) + `', 'UTF8')`},
 		"record_key":     {user, `'k' || :uid`, booking},

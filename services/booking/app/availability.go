@@ -41,7 +41,7 @@ func (a *App) Availability(ctx context.Context, r booking.AvailabilityRequest) (
 }
 
 // free returns the day's slots with at least quantity free units of
-// capacity >= party, not counting holds of the booking `ignore`.
+// capacity >= party (schedule.Free: the rule search applies too).
 func (a *App) free(ctx context.Context, v domain.Vendor, day time.Time, party, quantity int) ([]domain.Range, error) {
 	if !v.Active {
 		return nil, nil

@@ -211,17 +211,23 @@ function changeDialog(b, v, fill) {
         a.slots.length ? null : h('p', {}, 'Nothing free that day.')]));
     } catch (e) { slots.replaceChildren(errorBox(e)); }
   };
+  // One Idempotency-Key per change asked in this dialog: a double click
+  // sends the same change twice, and is answered as the first one left it.
+  const keys = new Map();
   const save = async (start, p) => {
     const body = {};
     if (start) body.start = start;
     if (p !== b.party_size) body.party_size = p;
+    const asked = JSON.stringify(body);
+    if (!keys.has(asked)) keys.set(asked, newKey());
     try {
-      const nb = await api('PATCH', '/v1/bookings/' + b.id, body);
+      const nb = await api('PATCH', '/v1/bookings/' + b.id, body, { headers: { 'Idempotency-Key': keys.get(asked) } });
       Object.assign(b, nb);
       fill(nb);
       m.dlg.close();
       toast(`Moved to ${when(nb.start, v.timezone)} for ${nb.party_size}.`);
     } catch (e) {
+      if (e.code !== 'conflict') keys.delete(asked); // it ended unmade: the next click is a new try
       slots.prepend(errorBox(e.code === 'slot_unavailable' ? new Error('That time was just taken; your booking is unchanged.') : e));
     }
   };
