@@ -444,7 +444,7 @@ func FuzzPathIDs(f *testing.F) {
 }
 
 // FuzzHeaders: Authorization on an authenticated read, and Idempotency-Key,
-// X-Request-Id and Content-Type on a booking and a cancellation.
+// X-Request-Id and Content-Type on a booking, a cancellation and a change.
 func FuzzHeaders(f *testing.F) {
 	for _, s := range [][4]string{
 		{"Bearer {token}", "key-1", "req-1", "application/json"},
@@ -479,6 +479,9 @@ func FuzzHeaders(f *testing.F) {
 		cancel, _ := request("POST", e.fill("/v1/bookings/{booking}/cancel"), nil)
 		set(cancel)
 		e.serve(t, cancel)
+		patch, _ := request("PATCH", e.fill("/v1/bookings/{booking}"), []byte(`{"party_size":3}`))
+		set(patch)
+		e.serve(t, patch)
 	})
 }
 
@@ -514,7 +517,7 @@ func TestFuzzTargetsCoverEveryInput(t *testing.T) {
 					missing = append(missing, fmt.Sprintf("%s: query %s (add it to listRoutes or a target of its own)", o.ID, p.Name))
 				}
 			case "header":
-				if !slices.Contains([]string{"createBooking", "cancelBooking", "availBooking", "noShowBooking"}, o.ID) || p.Name != "Idempotency-Key" {
+				if !slices.Contains([]string{"createBooking", "updateBooking", "cancelBooking", "availBooking", "noShowBooking"}, o.ID) || p.Name != "Idempotency-Key" {
 					missing = append(missing, fmt.Sprintf("%s: header %s (add it to FuzzHeaders)", o.ID, p.Name))
 				}
 			}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/slotmesh/slotmesh/testenv"
 )
 
@@ -28,11 +27,7 @@ func TestDoubleClickThroughTheGateway(t *testing.T) {
 	body["deposit"] = map[string]any{"amount": 1500, "currency": "EUR", "per": "guest"}
 	v := onboard(t, c, owner, body)
 	addUnits(t, c, owner, v.ID, []map[string]any{{"name": "T1", "capacity": 6}, {"name": "T2", "capacity": 6}})
-	conn, err := pgx.Connect(context.Background(), sys.PGURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := testenv.PGConn(t, sys.PGURL)
 	for trial := range 6 {
 		st, raw := c.book(diner, fmt.Sprint("dc-", trial), bookingBody(v.ID, slotAt(5+trial, 19, 0), 2))
 		b := wantBooking(t, http.StatusCreated, st, raw)

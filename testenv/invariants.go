@@ -3,22 +3,15 @@ package testenv
 import (
 	"context"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // AssertNoOverlappingHolds checks the booking invariant in the database
 // itself: no two active holds on one unit overlap in time.
 func (s *System) AssertNoOverlappingHolds(t testing.TB) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.PGURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := PGConn(t, s.PGURL)
 	var n int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM bookingdb.holds a JOIN bookingdb.holds b
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM bookingdb.holds a JOIN bookingdb.holds b
 		ON a.unit_id = b.unit_id AND a.booking_id < b.booking_id AND a.active AND b.active AND a.during && b.during`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}

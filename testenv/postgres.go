@@ -72,3 +72,14 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// PGConn is a connection to the database at url, closed when the test ends.
+func PGConn(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("testenv: connect to %s: %v", redact(url), err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}

@@ -30,7 +30,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PaymentTimeout: e.Duration("PAYMENT_TIMEOUT", 3*time.Second, &errs),
 		SweepEvery:     e.Duration("SWEEP_INTERVAL", time.Second, &errs),
 		HoldRetries:    e.Int("HOLD_RETRIES", 4, &errs),
-		ChangeTTL:      e.Duration("CHANGE_TTL", time.Minute, &errs),
 	}
 	if getenv("PG_MAX_CONNS") == "" {
 		c.PGMaxConns = c.Instances + 8 // a connection per concurrent handler, and the relay, sweeper and consumers
@@ -38,6 +37,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if getenv("CALL_TIMEOUT") == "" {
 		c.CallTimeout = 10 * time.Second // a booking waits for payment
 	}
+	// An open change is abandoned only once no request can still be
+	// making it: by default a minute, or twice a longer call deadline.
+	c.ChangeTTL = e.Duration("CHANGE_TTL", max(time.Minute, 2*c.CallTimeout), &errs)
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
 }

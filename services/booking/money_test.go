@@ -13,6 +13,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	wire "github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/testenv"
 )
 
 // The money invariant (ADR 0017), checked in the databases themselves: for
@@ -32,11 +33,7 @@ type moneyState struct {
 func drained(t testing.TB, s sys, d time.Duration) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.PGURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := testenv.PGConn(t, s.PGURL)
 	var left string
 	waitFor(t, d, "money to drain", func() bool {
 		err := conn.QueryRow(ctx, `SELECT
@@ -57,11 +54,7 @@ func drained(t testing.TB, s sys, d time.Duration) {
 func checkMoney(t testing.TB, s sys) []moneyState {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.PGURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := testenv.PGConn(t, s.PGURL)
 	rows, err := conn.Query(ctx, `SELECT b.id::text, b.status, b.deposit_status, b.deposit_amount,
 		coalesce((SELECT sum(p.amount - p.refunded) FROM paymentdb.payments p
 		  WHERE p.booking_id = b.id AND p.status IN ('succeeded', 'refunded')), 0)
@@ -308,11 +301,7 @@ func TestDeadlockedHoldIsRetried(t *testing.T) {
 	if _, err := s.bookings.Availability(ctx, wire.AvailabilityRequest{VendorID: v.ID, Date: at.Format("2006-01-02"), PartySize: 2}); err != nil {
 		t.Fatal(err)
 	}
-	other, err := pgx.Connect(ctx, s.PGURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close(ctx)
+	other := testenv.PGConn(t, s.PGURL)
 	var units []string
 	waitFor(t, 10*time.Second, "booking's copy of both units", func() bool {
 		rows, err := other.Query(ctx, `SELECT id::text FROM bookingdb.units WHERE vendor_id = $1 ORDER BY capacity, id`, v.ID)
@@ -339,11 +328,7 @@ func TestDeadlockedHoldIsRetried(t *testing.T) {
 		_, err := s.bookings.Create(bctx, wire.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, Quantity: 2, PaymentMethod: payment.CardVisa})
 		booked <- err
 	}()
-	watch, err := pgx.Connect(ctx, s.PGURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer watch.Close(ctx)
+	watch := testenv.PGConn(t, s.PGURL)
 	waitFor(t, 10*time.Second, "the booker to wait for the held unit", func() bool {
 		var n int
 		err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()

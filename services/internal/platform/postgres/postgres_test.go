@@ -427,8 +427,11 @@ func TestInTxRetriesDeadlock(t *testing.T) {
 			t.Errorf("transaction %d: %v", i+1, err)
 		}
 	}
-	if runs[0]+runs[1] != 3 {
-		t.Errorf("runs %v: want one transaction run once and the deadlock's victim twice", runs)
+	// At least one run was a deadlock's victim and ran again. A victim's
+	// new run can take its first row back before the winner wakes and so
+	// cross it again: more runs are fine, as long as both end applied once.
+	if runs[0]+runs[1] < 3 || runs[0] > postgres.TxAttempts || runs[1] > postgres.TxAttempts {
+		t.Errorf("runs %v: want a deadlock's victim run again (within %d runs each)", runs, postgres.TxAttempts)
 	}
 	var n1, n2 int
 	if err := pool.QueryRow(ctx, `SELECT (SELECT n FROM acct WHERE id = 1), (SELECT n FROM acct WHERE id = 2)`).Scan(&n1, &n2); err != nil {
