@@ -9,7 +9,10 @@
 //     app, adapters, ports; app imports neither adapters nor ports;
 //   - a domain package (a path segment "domain") imports no I/O package: no
 //     database, cache, messaging or HTTP client or server;
-//   - testenv is imported only by tests, testenv/ itself and cmd/.
+//   - testenv is imported only by tests, testenv/ itself and cmd/;
+//   - every service has the one shape: its package declares itself in
+//     component.go (the Component the mesh's registry lists), config.go and
+//     service.go, and its subpackages are domain, app, adapters or ports.
 //
 // Only the non-test imports of each package count. It runs `go list -e -json`
 // on the patterns given (default ./...) from the current directory.
@@ -33,6 +36,7 @@ import (
 type Package struct {
 	Path    string   // import path
 	Imports []string // non-test imports
+	Files   []string // non-test Go file names (the shape of a service)
 }
 
 // Violation is one import that breaks a rule.
@@ -43,6 +47,9 @@ type Violation struct {
 }
 
 func (v Violation) String() string {
+	if v.Import == "" {
+		return fmt.Sprintf("%s: %s", v.Package, v.Rule)
+	}
 	return fmt.Sprintf("%s imports %s: %s", v.Package, v.Import, v.Rule)
 }
 
@@ -73,12 +80,44 @@ func Check(module string, pkg Package) []Violation {
 		return nil
 	}
 	var out []Violation
+	for _, rule := range shape(from, pkg.Files) {
+		out = append(out, Violation{Package: pkg.Path, Rule: rule})
+	}
 	for _, imp := range pkg.Imports {
 		if rule := judge(module, from, imp); rule != "" {
 			out = append(out, Violation{Package: pkg.Path, Import: imp, Rule: rule})
 		}
 	}
 	return out
+}
+
+// serviceFiles are the files every service's own package has.
+var serviceFiles = []string{"component.go", "config.go", "service.go"}
+
+// shape names what a package under services/<svc>/ (not internal or mesh)
+// lacks or has too much of for the one service shape.
+func shape(from string, files []string) []string {
+	if !under(from, "services") {
+		return nil
+	}
+	svc, rest := service(from)
+	if svc == "" || svc == "internal" || svc == "mesh" {
+		return nil
+	}
+	if rest == "" {
+		var out []string
+		for _, f := range serviceFiles {
+			if !slices.Contains(files, f) {
+				out = append(out, fmt.Sprintf("a service declares itself in %s (see services/booking)", f))
+			}
+		}
+		return out
+	}
+	if _, ok := layer(rest); !ok {
+		seg, _, _ := strings.Cut(rest, "/")
+		return []string{fmt.Sprintf("a service's packages are domain, app, adapters and ports, not %s", seg)}
+	}
+	return nil
 }
 
 // judge names the rule that importing imp breaks for the package at from (a path
@@ -199,6 +238,7 @@ func isIO(imp string) bool {
 type listed struct {
 	ImportPath string
 	Imports    []string
+	GoFiles    []string
 	Module     *struct{ Path string }
 	Error      *struct{ Err string }
 }
@@ -236,7 +276,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		n++
-		violations = append(violations, Check(p.Module.Path, Package{Path: p.ImportPath, Imports: p.Imports})...)
+		violations = append(violations, Check(p.Module.Path, Package{Path: p.ImportPath, Imports: p.Imports, Files: p.GoFiles})...)
 	}
 	if len(violations) > 0 {
 		fmt.Fprintf(stderr, "archcheck: %d violation(s) of the dependency rules (STYLE.md):\n", len(violations))

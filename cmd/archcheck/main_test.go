@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -103,11 +104,13 @@ func TestCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var got []string
-			for _, v := range Check(m, Package{Path: tt.pkg, Imports: tt.imports}) {
+			for _, v := range Check(m, Package{Path: tt.pkg, Imports: tt.imports, Files: serviceFiles}) {
 				if v.Package != tt.pkg || v.Rule == "" {
 					t.Errorf("bad violation %+v", v)
 				}
-				got = append(got, v.Import)
+				if v.Import != "" { // the shape has its own test
+					got = append(got, v.Import)
+				}
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("Check(%s, %v)\n got violations for %q\nwant %q", tt.pkg, tt.imports, got, tt.want)
@@ -125,5 +128,40 @@ func TestViolationString(t *testing.T) {
 	const want = "m/gateway imports m/services/user: the gateway reaches services only through contracts/"
 	if got := v[0].String(); got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestShape(t *testing.T) {
+	t.Parallel()
+	const m = "github.com/slotmesh/slotmesh"
+	tests := []struct {
+		name  string
+		pkg   string
+		files []string
+		want  int // shape violations
+	}{
+		{"a service with its three files", m + "/services/booking", []string{"component.go", "config.go", "service.go", "dues.go"}, 0},
+		{"a service without its component", m + "/services/booking", []string{"config.go", "service.go"}, 1},
+		{"a service with none of them", m + "/services/newsvc", []string{"newsvc.go"}, 3},
+		{"a layer", m + "/services/booking/adapters/postgres", []string{"postgres.go"}, 0},
+		{"a package beside the layers", m + "/services/booking/util", []string{"util.go"}, 1},
+		{"a package beside the layers, deeper", m + "/services/booking/helpers/x", []string{"x.go"}, 1},
+		{"the platform is not a service", m + "/services/internal/platform", []string{"service.go"}, 0},
+		{"the mesh is not a service", m + "/services/mesh", []string{"mesh.go"}, 0},
+		{"not under services", m + "/gateway", []string{"server.go"}, 0},
+	}
+	for _, tt := range tests {
+		n := 0
+		for _, v := range Check(m, Package{Path: tt.pkg, Files: tt.files}) {
+			if v.Import == "" {
+				n++
+				if !strings.Contains(v.String(), tt.pkg+": ") {
+					t.Errorf("%s: %q", tt.name, v.String())
+				}
+			}
+		}
+		if n != tt.want {
+			t.Errorf("%s: %d shape violations, want %d", tt.name, n, tt.want)
+		}
 	}
 }
