@@ -12,77 +12,70 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/slotmesh/slotmesh/gateway"
 	"github.com/slotmesh/slotmesh/services/archive"
-	archivepg "github.com/slotmesh/slotmesh/services/archive/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/booking"
-	bookingpg "github.com/slotmesh/slotmesh/services/booking/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/bookings"
 	"github.com/slotmesh/slotmesh/services/bridge"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/services/notification"
-	notificationpg "github.com/slotmesh/slotmesh/services/notification/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/payment"
-	paymentpg "github.com/slotmesh/slotmesh/services/payment/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/search"
-	searchpg "github.com/slotmesh/slotmesh/services/search/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/user"
-	userpg "github.com/slotmesh/slotmesh/services/user/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/vendors"
-	vendorpg "github.com/slotmesh/slotmesh/services/vendors/adapters/postgres"
 )
 
-// Services lists what `serve` accepts, in start order; "gateway" is last.
-var Services = []string{"user", "vendor", "payment", "booking", "bridge", "archive", "bookings", "notification", "search", "gateway"}
+// Components is the registry of services, in start order: adding a service
+// is its package (with its Component, see services/booking/component.go)
+// and one entry here. `slotmesh dev`, `serve`, `migrate`, the chaos run and
+// the tests iterate it.
+var Components = []platform.Component{
+	user.Component, vendors.Component, payment.Component, booking.Component, bridge.Component,
+	archive.Component, bookings.Component, notification.Component, search.Component,
+}
+
+// Gateway is the name `serve` takes for the HTTP gateway.
+const Gateway = "gateway"
+
+// Services lists what `serve` accepts, in start order; the gateway is last.
+var Services = func() []string {
+	out := make([]string, 0, len(Components)+1)
+	for _, c := range Components {
+		out = append(out, c.Name)
+	}
+	return append(out, Gateway)
+}()
+
+// Component is the registered component named name.
+func Component(name string) (platform.Component, bool) {
+	i := slices.IndexFunc(Components, func(c platform.Component) bool { return c.Name == name })
+	if i < 0 {
+		return platform.Component{}, false
+	}
+	return Components[i], true
+}
 
 // Config is every component's configuration, read from one environment.
 type Config struct {
 	Base     platform.Config
-	User     user.Config
-	Vendor   vendors.Config
-	Payment  payment.Config
-	Booking  booking.Config
-	Bookings bookings.Config
-	Archive  archive.Config
-	Bridge   bridge.Config
-	Notify   notification.Config
-	Search   search.Config
+	Services map[string]any // each registered component's, by name
 	Gateway  gateway.Config
 }
 
 // ConfigFromEnv reads all of it; every problem is reported at once.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var errs []error
-	c := Config{Base: platform.BaseFromEnv(getenv, &errs)}
+	c := Config{Base: platform.BaseFromEnv(getenv, &errs), Services: make(map[string]any, len(Components))}
+	for _, comp := range Components {
+		cfg, err := comp.Config(getenv)
+		c.Services[comp.Name] = cfg
+		errs = append(errs, err)
+	}
 	var err error
-	c.User, err = user.ConfigFromEnv(getenv)
+	c.Gateway, err = gateway.ConfigFromEnv(getenv)
 	errs = append(errs, err)
-	c.Vendor, err = vendors.ConfigFromEnv(getenv)
-	errs = append(errs, err)
-	c.Payment, err = payment.ConfigFromEnv(getenv)
-	errs = append(errs, err)
-	c.Booking, err = booking.ConfigFromEnv(getenv)
-	errs = append(errs, err)
-	c.Bookings, err = bookings.ConfigFromEnv(getenv)
-	errs = append(errs, err)
-	c.Archive, err = archive.ConfigFromEnv(getenv)
-	errs = append(errs, err)
-	c.Bridge, err = bridge.ConfigFromEnv(getenv)
-	errs = append(errs, err)
-	c.Notify, err = notification.ConfigFromEnv(getenv)
-	errs = append(errs, err)
-	c.Search, err = search.ConfigFromEnv(getenv)
-	errs = append(errs, err)
-	e := platform.Env(getenv)
-	c.Gateway = gateway.DefaultConfig()
-	c.Gateway.Addr = e.Str("HTTP_ADDR", c.Gateway.Addr)
-	c.Gateway.RequestTimeout = e.Duration("REQUEST_TIMEOUT", c.Gateway.RequestTimeout, &errs)
-	c.Gateway.StreamTimeout = e.Duration("STREAM_TIMEOUT", c.Gateway.StreamTimeout, &errs)
-	c.Gateway.MaxBodyBytes = int64(e.Int("MAX_BODY_BYTES", int(c.Gateway.MaxBodyBytes), &errs))
-	errs = append(errs, c.Gateway.LimitsFromEnv(getenv)) // RATE_*, TRUSTED_PROXIES, REDIS_URL/REDIS_PREFIX
 	return c, errors.Join(errs...)
 }
 
@@ -96,60 +89,16 @@ type Mesh struct {
 	Gateway *gateway.Server // nil unless the gateway was started
 }
 
-// starters start one component each and return how to stop it.
-var starters = map[string]func(ctx context.Context, m *Mesh) (func() error, error){
-	"user": func(ctx context.Context, m *Mesh) (func() error, error) {
-		svc, err := user.Start(ctx, m.cfg.User, m.log)
-		return stopOf(svc, err)
-	},
-	"vendor": func(ctx context.Context, m *Mesh) (func() error, error) {
-		svc, err := vendors.Start(ctx, m.cfg.Vendor, m.log)
-		return stopOf(svc, err)
-	},
-	"payment": func(ctx context.Context, m *Mesh) (func() error, error) {
-		svc, err := payment.Start(ctx, m.cfg.Payment, m.log)
-		return stopOf(svc, err)
-	},
-	"booking": func(ctx context.Context, m *Mesh) (func() error, error) {
-		svc, err := booking.Start(ctx, m.cfg.Booking, m.log)
-		return stopOf(svc, err)
-	},
-	"notification": func(ctx context.Context, m *Mesh) (func() error, error) {
-		svc, err := notification.Start(ctx, m.cfg.Notify, m.log)
-		return stopOf(svc, err)
-	},
-	"bridge": func(ctx context.Context, m *Mesh) (func() error, error) {
-		svc, err := bridge.Start(ctx, m.cfg.Bridge, m.log)
-		return stopOf(svc, err)
-	},
-	"archive": func(ctx context.Context, m *Mesh) (func() error, error) {
-		svc, err := archive.Start(ctx, m.cfg.Archive, m.log)
-		return stopOf(svc, err)
-	},
-	"bookings": func(ctx context.Context, m *Mesh) (func() error, error) {
-		svc, err := bookings.Start(ctx, m.cfg.Bookings, m.log)
-		return stopOf(svc, err)
-	},
-	"search": func(ctx context.Context, m *Mesh) (func() error, error) {
-		svc, err := search.Start(ctx, m.cfg.Search, m.log)
-		return stopOf(svc, err)
-	},
-	"gateway": func(_ context.Context, m *Mesh) (func() error, error) {
-		nc, err := platform.Connect(m.cfg.Base.NATSURL, "slotmesh-gateway", m.log)
-		if err != nil {
-			return nil, err
-		}
-		gw := gateway.NewServer(m.cfg.Gateway, nc, m.log.With(platform.KeyService, "gateway"))
-		m.Gateway = gw
-		return func() error { _ = gw.Close(); return nc.Drain() }, nil
-	},
-}
-
-func stopOf[S interface{ Stop() error }](svc S, err error) (func() error, error) {
+// startGateway builds the gateway on its own NATS connection (it is not
+// listening: serve m.Gateway yourself, as dev does).
+func (m *Mesh) startGateway() (func() error, error) {
+	nc, err := platform.Connect(m.cfg.Base.NATSURL, "slotmesh-gateway", m.log)
 	if err != nil {
 		return nil, err
 	}
-	return svc.Stop, nil
+	gw := gateway.NewServer(m.cfg.Gateway, nc, m.log.With(platform.KeyService, Gateway))
+	m.Gateway = gw
+	return func() error { _ = gw.Close(); return nc.Drain() }, nil
 }
 
 // Start starts the named components (all of Services when names is empty).
@@ -178,8 +127,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, names ...string) (
 
 // StartService starts one component (again); fault tests stop and restart.
 func (m *Mesh) StartService(ctx context.Context, name string) error {
-	start, ok := starters[name]
-	if !ok {
+	comp, ok := Component(name)
+	if !ok && name != Gateway {
 		return fmt.Errorf("unknown service %q (have %v)", name, Services)
 	}
 	m.mu.Lock()
@@ -187,7 +136,16 @@ func (m *Mesh) StartService(ctx context.Context, name string) error {
 	if _, running := m.stops[name]; running {
 		return fmt.Errorf("%s is already running", name)
 	}
-	stop, err := start(ctx, m)
+	var stop func() error
+	var err error
+	if name == Gateway {
+		stop, err = m.startGateway()
+	} else {
+		var svc platform.Stopper
+		if svc, err = comp.Start(ctx, m.cfg.Services[name], m.log); err == nil {
+			stop = svc.Stop
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -219,32 +177,13 @@ func (m *Mesh) Stop() {
 	}
 }
 
-// Migrate creates the database if needed and applies every service's
-// migrations.
+// Migrate creates the database if needed and applies every registered
+// component's migrations.
 func Migrate(ctx context.Context, cfg Config) error {
 	if err := postgres.EnsureDatabase(ctx, cfg.Base.PGURL); err != nil {
 		return err
 	}
-	type schema struct {
-		schema  string
-		migrate func(context.Context, *pgxpool.Pool) error
-	}
-	schemas := []schema{{userpg.Schema, userpg.Migrate}, {vendorpg.Schema, vendorpg.Migrate}, {bookingpg.Schema, bookingpg.Migrate}, {paymentpg.Schema, paymentpg.Migrate}, {notificationpg.Schema, notificationpg.Migrate}, {searchpg.Schema, searchpg.Migrate}}
-	if cfg.Archive.Driver() == archive.DriverPostgres {
-		schemas = append(schemas, schema{archivepg.Schema, archivepg.Migrate})
-	}
-	for _, m := range schemas {
-		pool, err := postgres.Connect(ctx, cfg.Base.PGURL, m.schema)
-		if err != nil {
-			return err
-		}
-		err = m.migrate(ctx, pool)
-		pool.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return platform.MigrateAll(ctx, cfg.Base.PGURL, Components, cfg.Services)
 }
 
 // EnsureDatabase creates the database named in PG_URL if it is missing.

@@ -34,6 +34,7 @@ import (
 	"github.com/slotmesh/slotmesh/cmd/internal/seed"
 	"github.com/slotmesh/slotmesh/contracts/bridge"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/services/mesh"
 )
 
 // The faults, in the order they run.
@@ -343,8 +344,14 @@ func okWord(ok bool) string {
 }
 
 // serviceNames are the services run as replicas (the gateway apart), in
-// dependency order.
-var serviceNames = []string{"user", "vendor", "payment", "booking", "bridge", "archive", "bookings", "notification", "search"}
+// dependency order: the mesh's registry.
+var serviceNames = func() []string {
+	out := make([]string, len(mesh.Components))
+	for i, c := range mesh.Components {
+		out[i] = c.Name
+	}
+	return out
+}()
 
 func (r *runner) startProc(ctx context.Context, p *Proc) error {
 	if err := p.Start(ctx, 90*time.Second); err != nil {
