@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -12,25 +10,22 @@ import (
 	"github.com/slotmesh/slotmesh/services/booking"
 )
 
-const bookingUsage = "usage: slotmesh booking dues [-stuck] [-limit N] [-retry]"
-
-// bookingCmd is `slotmesh booking dues`: what bookings owe (refunds and
-// voids payment has not answered for good yet), the stuck ones first; -retry
-// makes them due now.
-func bookingCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "dues" {
-		return errors.New(bookingUsage)
-	}
-	fs := flag.NewFlagSet("booking dues", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stuck := fs.Bool("stuck", false, "only the dues asked of payment many times without success (an operator should look)")
-	limit := fs.Int("limit", 50, "list at most this many")
-	retry := fs.Bool("retry", false, "make the listed kind of dues (all, or -stuck) due now, once what kept them from being paid is fixed")
-	if err := fs.Parse(args[1:]); err != nil {
+// duesCmd is `slotmesh booking dues`: what bookings owe (refunds and voids
+// payment has not answered for good yet), the stuck ones first; -retry makes
+// them due now.
+func duesCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("booking dues", "[-stuck] [-limit N] [-retry]", `
+List what bookings owe that payment has not given back yet (refunds, voids of deposits),
+the stuck first, from the booking service's database (PG_URL). -retry makes them due now,
+once what kept them from being paid is fixed.`, stdout, stderr)
+	stuck := f.Bool("stuck", false, "only the dues asked of payment many times without success (an operator should look)")
+	limit := f.Int("limit", 50, "list at most this many")
+	retry := f.Bool("retry", false, "make the listed kind of dues (all, or -stuck) due now, once what kept them from being paid is fixed")
+	if err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 || *limit < 1 {
-		return errors.New(bookingUsage)
+	if *limit < 1 {
+		return f.fail("-limit must be at least 1")
 	}
 	cfg, err := booking.ConfigFromEnv(getenv)
 	if err != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -12,30 +10,30 @@ import (
 	"github.com/slotmesh/slotmesh/cmd/internal/seed"
 )
 
-const loadUsage = "usage: slotmesh load [-rate R] [-duration D] [-mix search=60,availability=30,book=8,change=2] [-gateway URL] [-report DIR] [-users N]"
-
 // loadCmd is `slotmesh load`: an open-loop load run against the gateway over
 // the seeded catalogue, with a JSON and a Markdown report.
 func loadCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	rate := fs.Float64("rate", 50, "requests a second, started on schedule however slow the answers")
-	duration := fs.Duration("duration", 30*time.Second, "length of the schedule")
-	mixFlag := fs.String("mix", loadgen.DefaultMix, "share of each operation (change: update or cancel one of its bookings)")
-	gateway := fs.String("gateway", "http://localhost:8080", "the gateway's base URL")
-	reportDir := fs.String("report", "", "write report.json and report.md into this directory")
-	users := fs.Int("users", 20, "users signed up (or logged in) before the run; they book")
-	inFlight := fs.Int("max-in-flight", 10_000, "outstanding requests at most; arrivals beyond are dropped and reported")
-	timeout := fs.Duration("timeout", 30*time.Second, "per request")
-	if err := fs.Parse(args); err != nil {
+	f := newFlags("load", "[-rate R] [-duration D] [-mix search=60,availability=30,book=8,change=2] [-gateway URL] [-report DIR] [-users N]", `
+Open-loop load against the gateway over the seeded catalogue (slotmesh seed): requests
+start on schedule however slow the answers are. Prints a Markdown report (HDR latencies
+per operation, errors) and writes report.json and report.md with -report.`, stdout, stderr)
+	rate := f.Float64("rate", 50, "requests a second, started on schedule however slow the answers")
+	duration := f.Duration("duration", 30*time.Second, "length of the schedule")
+	mixFlag := f.String("mix", loadgen.DefaultMix, "share of each operation (change: update or cancel one of its bookings)")
+	gateway := f.String("gateway", "http://localhost:8080", "the gateway's base URL")
+	reportDir := f.String("report", "", "write report.json and report.md into this directory")
+	users := f.Int("users", 20, "users signed up (or logged in) before the run; they book")
+	inFlight := f.Int("max-in-flight", 10_000, "outstanding requests at most; arrivals beyond are dropped and reported")
+	timeout := f.Duration("timeout", 30*time.Second, "per request")
+	if err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 || *rate <= 0 || *duration <= 0 {
-		return errors.New(loadUsage)
+	if *rate <= 0 || *duration <= 0 {
+		return f.fail("-rate and -duration must be more than 0")
 	}
 	mix, err := loadgen.ParseMix(*mixFlag)
 	if err != nil {
-		return err
+		return f.fail("-mix: " + err.Error())
 	}
 	places := make([]loadgen.Place, len(seed.Cities))
 	for i, c := range seed.Cities {

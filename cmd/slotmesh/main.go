@@ -4,14 +4,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strconv"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/slotmesh/slotmesh/services/mesh"
@@ -44,6 +46,11 @@ usage:
   slotmesh kafka             the in-process Kafka broker (kfake) as its own process (-port, -dir)
   slotmesh chaos             two replicas of every service as processes, load, and SIGKILL +
                              restart of one part at a time; reconciles after each (-short for CI)
+  slotmesh version           the module version, VCS revision and Go version of this binary
+  slotmesh help [command]    this text, or a command's usage and flags
+
+Every command takes -h for its usage and flags. Exit status: 0 done, 1 failed, 2 a command
+line it does not take.
 
 Configuration is by environment: NATS_URL, PG_URL, REDIS_URL, REDIS_PREFIX, HTTP_ADDR,
 LOG_LEVEL, LOG_FORMAT, JWT_PRIVATE_KEY_FILE, ... (see README.md). dev also reads
@@ -51,172 +58,107 @@ SLOTMESH_HOME (default .slotmesh), DEV_NATS_PORT (default 4223) and DEV_KAFKA_PO
 (default 9092; used when KAFKA_BROKERS is not set).
 `
 
+// command is a subcommand; args are what follows its name. It reads them
+// with newFlags(...).parse before it does anything else.
+type command func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+
+// commands are the subcommands by the name typed after slotmesh; a two-word
+// name is a command of a group ("booking dues").
+var commands = map[string]command{
+	"dev":            devCmd,
+	"serve":          serveCmd,
+	"migrate":        migrateCmd,
+	"watch":          watchCmd,
+	"booking dues":   duesCmd,
+	"search reindex": reindexCmd,
+	"seed":           seedCmd,
+	"load":           loadCmd,
+	"nats":           natsCmd,
+	"kafka":          kafkaCmd,
+	"chaos":          chaosCmd,
+	"version":        versionCmd,
+}
+
+// run is the whole command line: it returns the exit status (0 done or
+// -h, 1 failed, 2 a command line it does not take).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, usage, mesh.Services)
 		return 2
 	}
-	var err error
-	switch args[0] {
-	case "dev":
-		err = dev(ctx, getenv, stdout, stderr)
-	case "serve":
-		if len(args) != 2 {
-			fmt.Fprintf(stderr, usage, mesh.Services)
-			return 2
-		}
-		err = serve(ctx, args[1], getenv, stdout, stderr)
-	case "migrate":
-		err = migrate(ctx, getenv, stdout)
-	case "watch":
-		err = watch(ctx, args[1:], getenv, stdout)
-	case "booking":
-		err = bookingCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "search":
-		err = searchCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "seed":
-		err = seedCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "load":
-		err = loadCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "nats":
-		err = natsCmd(ctx, args[1:], stdout, stderr)
-	case "kafka":
-		err = kafkaCmd(ctx, args[1:], stdout, stderr)
-	case "chaos":
-		err = chaosCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "help", "-h", "--help":
+	switch {
+	case isHelp(args[0]) || (args[0] == "help" && len(args) == 1):
 		fmt.Fprintf(stdout, usage, mesh.Services)
 		return 0
-	default:
-		fmt.Fprintf(stderr, "unknown command %q\n\n"+usage, args[0], mesh.Services)
+	case args[0] == "help": // help <command>: its -h
+		return run(ctx, append(slices.Clone(args[1:]), "-h"), getenv, stdout, stderr)
+	}
+	cmd, rest := commands[args[0]], args[1:]
+	if cmd == nil {
+		group := groupOf(args[0])
+		if len(group) == 0 {
+			fmt.Fprintf(stderr, "unknown command %q\n\n"+usage, args[0], mesh.Services)
+			return 2
+		}
+		if len(args) > 1 {
+			cmd, rest = commands[args[0]+" "+args[1]], args[2:]
+		}
+		if cmd == nil {
+			return groupUsage(args, group, stdout, stderr)
+		}
+	}
+	err := cmd(ctx, rest, getenv, stdout, stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp), errors.Is(err, context.Canceled):
+		return 0
+	case errors.Is(err, errUsage):
 		return 2
 	}
-	if err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, "slotmesh:", err)
-		return 1
-	}
-	return 0
+	fmt.Fprintln(stderr, "slotmesh:", err)
+	return 1
 }
 
-// withDefaults overlays dev defaults on the environment: a variable that is
-// set wins.
-func withDefaults(getenv func(string) string, defaults map[string]string) func(string) string {
-	return func(k string) string {
-		if v := getenv(k); v != "" {
-			return v
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// groupOf lists the commands of a group such as "booking", by name.
+func groupOf(group string) []string {
+	var names []string
+	for name := range commands {
+		if strings.HasPrefix(name, group+" ") {
+			names = append(names, name)
 		}
-		return defaults[k]
 	}
+	slices.Sort(names)
+	return names
 }
 
-func dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	home := getenv("SLOTMESH_HOME")
-	if home == "" {
-		home = ".slotmesh"
+// groupUsage answers a group without one of its commands (slotmesh booking,
+// slotmesh booking -h, slotmesh booking owed) with its commands' usage:
+// their -h on stdout for -h, their usage lines on stderr otherwise.
+func groupUsage(args, group []string, stdout, stderr io.Writer) int {
+	help := len(args) > 1 && isHelp(args[1])
+	switch {
+	case len(args) == 1:
+		fmt.Fprintf(stderr, "slotmesh %s: which command?\n", args[0])
+	case !help:
+		fmt.Fprintf(stderr, "slotmesh %s: unknown command %q\n", args[0], args[1])
 	}
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		return err
-	}
-	natsPort := 4223
-	if p := getenv("DEV_NATS_PORT"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return fmt.Errorf("DEV_NATS_PORT: %w", err)
+	for i, name := range group {
+		var text bytes.Buffer
+		// -h only prints: the command line test holds every command to it.
+		commands[name](context.Background(), []string{"-h"}, func(string) string { return "" }, &text, io.Discard)
+		if help {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprint(stdout, text.String())
+			continue
 		}
-		natsPort = n
+		line, _, _ := strings.Cut(text.String(), "\n")
+		fmt.Fprintln(stderr, line)
 	}
-	natsURL, embedded := getenv("NATS_URL"), false
-	if natsURL == "" {
-		natsURL, embedded = fmt.Sprintf("nats://127.0.0.1:%d", natsPort), true
+	if help {
+		return 0
 	}
-	kafkaPort := 9092
-	if p := getenv("DEV_KAFKA_PORT"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return fmt.Errorf("DEV_KAFKA_PORT: %w", err)
-		}
-		kafkaPort = n
-	}
-	brokers, embeddedKafka := getenv("KAFKA_BROKERS"), false
-	if brokers == "" {
-		brokers, embeddedKafka = fmt.Sprintf("127.0.0.1:%d", kafkaPort), true
-	}
-	getenv = withDefaults(getenv, map[string]string{
-		"NATS_URL":             natsURL,
-		"KAFKA_BROKERS":        brokers,
-		"JWT_PRIVATE_KEY_FILE": filepath.Join(home, "jwt_ed25519.pem"),
-		"JWT_GENERATE_KEY":     "true",
-	})
-	cfg, err := mesh.ConfigFromEnv(getenv)
-	if err != nil {
-		return err
-	}
-	if embedded {
-		srv, err := mesh.EmbeddedNATS("127.0.0.1", natsPort, filepath.Join(home, "nats"))
-		if err != nil {
-			return err
-		}
-		defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	}
-	if embeddedKafka {
-		k, err := mesh.EmbeddedKafka(kafkaPort, filepath.Join(home, "kafka"))
-		if err != nil {
-			return err
-		}
-		defer k.Close()
-	}
-	log := mesh.NewLogger(stderr, cfg.Base.LogLevel, cfg.Base.LogFormat)
-	if err := mesh.EnsureDatabase(ctx, cfg.Base.PGURL); err != nil {
-		return fmt.Errorf("%w\n(is Postgres running? `go tool task deps` starts it)", err)
-	}
-	m, err := mesh.Start(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer m.Stop()
-	return m.Gateway.ListenAndServe(ctx, func(addr string) {
-		fmt.Fprintf(stdout, `
-slotmesh dev is up (Ctrl-C stops it)
-  HTTP gateway  http://%s   (try: curl localhost%s/readyz; API reference at /docs)
-  NATS          %s   (go tool nats -s %s micro ls)
-  Kafka         %s   (bootstrap address; watch a topic: slotmesh watch new_booking)
-  services      %v
-  Postgres      %s
-  Redis         %s
-  data          %s
-`, displayAddr(addr), portOf(addr), natsURL, natsURL, brokers, mesh.Services, redactURL(cfg.Base.PGURL), cfg.Base.RedisURL, home)
-	})
-}
-
-func serve(ctx context.Context, name string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := mesh.ConfigFromEnv(getenv)
-	if err != nil {
-		return err
-	}
-	log := mesh.NewLogger(stderr, cfg.Base.LogLevel, cfg.Base.LogFormat)
-	m, err := mesh.Start(ctx, cfg, log, name)
-	if err != nil {
-		return err
-	}
-	defer m.Stop()
-	if m.Gateway != nil {
-		return m.Gateway.ListenAndServe(ctx, func(addr string) {
-			fmt.Fprintf(stdout, "gateway listening on %s\n", addr)
-		})
-	}
-	fmt.Fprintf(stdout, "%s serving on %s\n", name, cfg.Base.NATSURL)
-	<-ctx.Done()
-	return nil
-}
-
-func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := mesh.ConfigFromEnv(getenv)
-	if err != nil {
-		return err
-	}
-	if err := mesh.Migrate(ctx, cfg); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "migrations applied to", redactURL(cfg.Base.PGURL))
-	return nil
+	return 2
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 type syncBuffer struct {
@@ -92,22 +94,18 @@ func TestDevUpAndCleanShutdown(t *testing.T) {
 
 	re := regexp.MustCompile(`HTTP gateway\s+(http://\S+)`)
 	var base string
-	deadline := time.Now().Add(30 * time.Second)
-	for base == "" {
+	poll.Eventually(t, 30*time.Second, "the banner", func() error {
 		if m := re.FindStringSubmatch(stdout.String()); m != nil {
 			base = m[1]
-			break
+			return nil
 		}
 		select {
 		case code := <-done:
 			t.Fatalf("dev exited early with %d: %s %s", code, stdout.String(), stderr.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no banner: %s %s", stdout.String(), stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("stdout %q, stderr %q", stdout.String(), stderr.String())
+	})
 	natsURL := "nats://127.0.0.1:" + strconv.Itoa(natsPort)
 	if !strings.Contains(stdout.String(), natsURL) {
 		t.Fatalf("banner does not print the NATS URL %s: %s", natsURL, stdout.String())

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -13,22 +11,15 @@ import (
 	"github.com/slotmesh/slotmesh/services/search"
 )
 
-const searchUsage = "usage: slotmesh search reindex [-reset]"
-
-// searchCmd is `slotmesh search reindex [-reset]`: rebuild the search index
+// reindexCmd is `slotmesh search reindex [-reset]`: rebuild the search index
 // from the vendor and booking services, with a progress bar on stderr.
-func searchCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "reindex" {
-		return errors.New(searchUsage)
-	}
-	fs := flag.NewFlagSet("search reindex", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	reset := fs.Bool("reset", false, "empty the index first (a new engine, or a corrupted index); searches find less until done")
-	if err := fs.Parse(args[1:]); err != nil {
+func reindexCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("search reindex", "[-reset]", `
+Rebuild the search index (SEARCH_URL) from the vendor and booking services, reached over
+NATS_URL, with a progress bar on stderr. Safe to repeat, and to interrupt.`, stdout, stderr)
+	reset := f.Bool("reset", false, "empty the index first (a new engine, or a corrupted index); searches find less until done")
+	if err := f.parse(args, 0); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return errors.New(searchUsage)
 	}
 	cfg, err := search.ConfigFromEnv(getenv)
 	if err != nil {

@@ -64,7 +64,7 @@ func TestSearchReindex(t *testing.T) {
 		t.Fatalf("no NATS: exit %d, stderr %q", code, stderr.String())
 	}
 	stderr.Reset()
-	if code := run(context.Background(), []string{"search", "rebuild"}, func(k string) string { return env[k] }, &stdout, &stderr); code != 1 ||
+	if code := run(context.Background(), []string{"search", "rebuild"}, func(k string) string { return env[k] }, &stdout, &stderr); code != 2 ||
 		!strings.Contains(stderr.String(), "usage: slotmesh search reindex [-reset]") {
 		t.Fatalf("bad subcommand: exit %d, stderr %q", code, stderr.String())
 	}

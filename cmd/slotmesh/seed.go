@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,26 +15,26 @@ import (
 	"github.com/slotmesh/slotmesh/services/mesh"
 )
 
-const seedUsage = "usage: slotmesh seed [-scale F] [-gateway URL] [-workers N]"
-
 // seedCmd is `slotmesh seed`: write the catalogue (500,000 vendors and about
 // 10,000,000 units at scale 1) through the services' write paths, continuing
 // what an earlier run left.
 func seedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	scale := fs.Float64("scale", 1, "fraction of the full catalogue (500,000 vendors, ~10M units); 0.001 for a quick one")
-	gateway := fs.String("gateway", "", "write through this gateway's HTTP API (e.g. http://localhost:8080) instead of NATS")
-	workers := fs.Int("workers", 16, "vendors written concurrently")
-	if err := fs.Parse(args); err != nil {
+	f := newFlags("seed", "[-scale F] [-gateway URL] [-workers N]", `
+Write the demo/benchmark catalogue into a running mesh: 500,000 vendors in 50 cities and
+about 10,000,000 units at -scale 1, through the services' own write paths (NATS_URL, or the
+gateway's HTTP API with -gateway). Run it again to continue an interrupted seed.`, stdout, stderr)
+	scale := f.Float64("scale", 1, "fraction of the full catalogue (500,000 vendors, ~10M units); 0.001 for a quick one")
+	gateway := f.String("gateway", "", "write through this gateway's HTTP API (e.g. http://localhost:8080) instead of NATS")
+	workers := f.Int("workers", 16, "vendors written concurrently")
+	if err := f.parse(args, 0); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 || *workers < 1 {
-		return errors.New(seedUsage)
+	if *workers < 1 {
+		return f.fail("-workers must be at least 1")
 	}
 	plan, err := seed.NewPlan(*scale)
 	if err != nil {
-		return err
+		return f.fail("-scale: " + err.Error())
 	}
 	natsURL := natsURLOf(getenv)
 	// NATS in both modes: what exists is read from the vendor service's scan.

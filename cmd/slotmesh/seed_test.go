@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/slotmesh/slotmesh/cmd/internal/seed"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // TestSeedResumeAndLoad seeds a tiny catalogue through run(), interrupts it
@@ -53,18 +55,17 @@ func TestSeedResumeAndLoad(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"seed", "-scale", scale, "-workers", "2"}, getenv, &stdout, &stderr)
 	}()
-	deadline := time.Now().Add(60 * time.Second)
-	for count() < 40 {
-		select {
-		case code := <-done:
-			t.Fatalf("seed ended (%d) before it could be interrupted: %s %s", code, stdout.String(), stderr.String())
-		default:
+	poll.Eventually(t, 60*time.Second, "40 vendors seeded", func() error {
+		if n := count(); n < 40 {
+			select {
+			case code := <-done:
+				t.Fatalf("seed ended (%d) before it could be interrupted: %s %s", code, stdout.String(), stderr.String())
+			default:
+			}
+			return fmt.Errorf("%d vendors; stdout %q, stderr %q", n, stdout.String(), stderr.String())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no progress: %s %s", stdout.String(), stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 	cancel()
 	if code := <-done; code != 1 || !strings.Contains(stderr.String(), "seed interrupted with") {
 		t.Fatalf("interrupted seed: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())

@@ -1,17 +1,16 @@
 package benchreport
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/procfs"
 	"github.com/slotmesh/slotmesh/testenv/procstat"
 )
 
@@ -37,27 +36,34 @@ type Machine struct {
 
 // LoadAvg reads /proc/loadavg: the 1, 5 and 15 minute load averages.
 func LoadAvg() ([3]float64, error) {
-	raw, err := os.ReadFile("/proc/loadavg")
+	fs, err := procfs.NewDefaultFS()
 	if err != nil {
 		return [3]float64{}, err
 	}
-	return parseLoadAvg(string(raw))
+	return loadAvg(fs)
 }
 
-func parseLoadAvg(s string) ([3]float64, error) {
-	var l [3]float64
-	f := strings.Fields(s)
-	if len(f) < 3 {
-		return l, fmt.Errorf("loadavg %q", s)
+func loadAvg(fs procfs.FS) ([3]float64, error) {
+	l, err := fs.LoadAvg()
+	if err != nil {
+		return [3]float64{}, err
 	}
-	for i := range 3 {
-		v, err := strconv.ParseFloat(f[i], 64)
-		if err != nil {
-			return l, fmt.Errorf("loadavg %q: %w", s, err)
-		}
-		l[i] = v
+	return [3]float64{l.Load1, l.Load5, l.Load15}, nil
+}
+
+// readProc fills in what /proc says: the load average, the CPU model, the
+// memory and the kernel. What it cannot read it leaves as it was.
+func (m *Machine) readProc(fs procfs.FS) {
+	m.LoadStart, _ = loadAvg(fs)
+	if cpus, err := fs.CPUInfo(); err == nil && len(cpus) > 0 {
+		m.CPU = strings.TrimSpace(cpus[0].ModelName)
 	}
-	return l, nil
+	if mem, err := fs.Meminfo(); err == nil && mem.MemTotal != nil {
+		m.MemGiB = float64(*mem.MemTotal) / (1 << 20) // kB
+	}
+	if rel, err := fs.SysctlStrings("kernel.osrelease"); err == nil {
+		m.Kernel = strings.Join(rel, " ")
+	}
 }
 
 // Probe reads the machine: CPU model and cores, memory, OS and kernel, the
@@ -66,28 +72,14 @@ func parseLoadAvg(s string) ([3]float64, error) {
 func Probe(ctx context.Context, goCmd, pgURL string) Machine {
 	m := Machine{Cores: runtime.NumCPU(), Started: time.Now().UTC()}
 	m.Host, _ = os.Hostname()
-	m.LoadStart, _ = LoadAvg()
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.TrimSpace(v)
-				break
-			}
-		}
-		f.Close()
-	}
-	if raw, err := os.ReadFile("/proc/meminfo"); err == nil {
-		m.MemGiB = memTotalGiB(string(raw))
+	if fs, err := procfs.NewDefaultFS(); err == nil {
+		m.readProc(fs)
 	}
 	if raw, err := os.ReadFile("/etc/os-release"); err == nil {
 		m.OS = osPrettyName(string(raw))
 	}
 	if m.OS == "" {
 		m.OS = runtime.GOOS
-	}
-	if raw, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.Kernel = strings.TrimSpace(string(raw))
 	}
 	m.Go = runtime.Version()
 	if out, err := exec.CommandContext(ctx, goCmd, "env", "GOVERSION").Output(); err == nil {
@@ -110,19 +102,6 @@ func Probe(ctx context.Context, goCmd, pgURL string) Machine {
 	}
 	m.BusyStart = procstat.Busy(ctx, time.Second)
 	return m
-}
-
-func memTotalGiB(meminfo string) float64 {
-	for line := range strings.Lines(meminfo) {
-		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-			f := strings.Fields(rest)
-			if len(f) > 0 {
-				kb, _ := strconv.ParseFloat(f[0], 64)
-				return kb / (1 << 20)
-			}
-		}
-	}
-	return 0
 }
 
 func osPrettyName(osRelease string) string {

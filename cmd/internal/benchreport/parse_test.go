@@ -2,10 +2,14 @@ package benchreport
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 func TestParseLine(t *testing.T) {
@@ -122,17 +126,56 @@ func TestParseJSON(t *testing.T) {
 	}
 }
 
+// fakeProc is a /proc directory holding files (path: content).
+func fakeProc(t *testing.T, files map[string]string) procfs.FS {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fs, err := procfs.NewFS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
 func TestMachineParsers(t *testing.T) {
 	t.Parallel()
-	l, err := parseLoadAvg("9.48 8.73 7.57 5/1234 99\n")
-	if err != nil || l != [3]float64{9.48, 8.73, 7.57} {
-		t.Fatalf("loadavg %v %v", l, err)
+	var m Machine
+	m.readProc(fakeProc(t, map[string]string{
+		"loadavg": "9.48 8.73 7.57 5/1234 99\n",
+		"cpuinfo": "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\n\n" +
+			"processor\t: 1\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\n",
+		"meminfo":              "MemTotal:       24576000 kB\nMemFree: 1 kB\n",
+		"sys/kernel/osrelease": "6.1.0-18-amd64\n",
+	}))
+	if m.LoadStart != [3]float64{9.48, 8.73, 7.57} {
+		t.Fatalf("loadavg %v", m.LoadStart)
 	}
-	if _, err := parseLoadAvg("garbage"); err == nil {
+	if runtime.GOARCH == "amd64" && m.CPU != "Intel(R) Xeon(R) CPU @ 2.20GHz" { // procfs reads cpuinfo per architecture
+		t.Fatalf("cpu %q", m.CPU)
+	}
+	if g := m.MemGiB; g < 23.4 || g > 23.5 {
+		t.Fatalf("mem %v GiB", g)
+	}
+	if m.Kernel != "6.1.0-18-amd64" {
+		t.Fatalf("kernel %q", m.Kernel)
+	}
+	if _, err := loadAvg(fakeProc(t, map[string]string{"loadavg": "garbage"})); err == nil {
 		t.Fatal("garbage loadavg parsed")
 	}
-	if g := memTotalGiB("MemFree: 1 kB\nMemTotal:       24576000 kB\n"); g < 23.4 || g > 23.5 {
-		t.Fatalf("mem %v GiB", g)
+	// What /proc does not hold stays unknown.
+	var none Machine
+	none.readProc(fakeProc(t, nil))
+	if none.LoadStart != [3]float64{} || none.CPU != "" || none.MemGiB != 0 || none.Kernel != "" {
+		t.Fatalf("from an empty /proc: %+v", none)
 	}
 	if os := osPrettyName("NAME=Debian\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"); os != "Debian GNU/Linux 12 (bookworm)" {
 		t.Fatalf("os %q", os)

@@ -2,10 +2,14 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // fakeClock moves only when the scheduler sleeps, so the schedule is exact
@@ -61,45 +65,49 @@ func TestScheduleFixedRateWhileTargetStalls(t *testing.T) {
 			var mu sync.Mutex
 			var got []Arrival
 			var dropped int64
-			done := make(chan RunStats, 1)
+			var returned atomic.Int64 // requests that returned
+			type result struct {
+				st       RunStats
+				returned int64 // when Run returned
+			}
+			done := make(chan result, 1)
 			s := Schedule{Rate: tc.rate, Duration: tc.duration, MaxInFlight: tc.cap}
 			go func() {
-				done <- s.Run(context.Background(), clk, func(a Arrival) {
+				st := s.Run(context.Background(), clk, func(a Arrival) {
 					mu.Lock()
 					got = append(got, a)
 					mu.Unlock()
 					<-release // the target stalls until every arrival is due
+					returned.Add(1)
 				}, func(Arrival) {
 					mu.Lock()
 					dropped++
 					mu.Unlock()
 				})
+				done <- result{st, returned.Load()}
 			}()
-			deadline := time.Now().Add(10 * time.Second)
-			for {
+			poll.Eventually(t, 10*time.Second, "every arrival fired or dropped", func() error {
 				mu.Lock()
 				n := int64(len(got)) + dropped
 				mu.Unlock()
 				if n == tc.fired+tc.dropped {
-					break
+					return nil
 				}
 				select {
-				case st := <-done:
-					t.Fatalf("Run returned while its requests were stalled: %+v", st)
+				case r := <-done:
+					t.Fatalf("Run returned while its requests were stalled: %+v", r.st)
 				default:
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("fired+dropped %d, want %d", n, tc.fired+tc.dropped)
-				}
-				time.Sleep(time.Millisecond)
-			}
-			select {
-			case st := <-done:
-				t.Fatalf("Run returned before the stalled requests: %+v", st)
-			case <-time.After(20 * time.Millisecond):
-			}
+				return fmt.Errorf("fired+dropped %d, want %d", n, tc.fired+tc.dropped)
+			})
 			close(release)
-			st := <-done
+			r := <-done
+			// Run waited for the stalled requests: every one had returned
+			// when it did (none could before release was closed).
+			if r.returned != tc.fired {
+				t.Fatalf("Run returned when %d of %d stalled requests had: %+v", r.returned, tc.fired, r.st)
+			}
+			st := r.st
 			if st.Fired != tc.fired || st.Dropped != tc.dropped || st.Scheduled != tc.fired+tc.dropped {
 				t.Fatalf("stats %+v, want fired %d dropped %d", st, tc.fired, tc.dropped)
 			}
