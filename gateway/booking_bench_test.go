@@ -3,13 +3,13 @@ package gateway_test
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/latency"
 )
 
 // BenchmarkBookingsThroughGateway books one table per iteration through the
@@ -100,14 +100,11 @@ func BenchmarkBookingsThroughGateway(b *testing.B) {
 	if failure != "" {
 		b.Fatal(failure)
 	}
-	slices.Sort(latencies)
-	pct := func(p float64) float64 {
-		return float64(latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Microseconds()) / 1000
-	}
+	sample := latency.Of(latencies)
 	rate := float64(n) / elapsed.Seconds()
 	b.ReportMetric(rate, "bookings/s")
-	b.ReportMetric(pct(0.50), "p50_ms")
-	b.ReportMetric(pct(0.99), "p99_ms")
+	b.ReportMetric(sample.Ms(0.50), "p50_ms")
+	b.ReportMetric(sample.Ms(0.99), "p99_ms")
 	b.Logf("%d bookings, %d concurrent: %.0f bookings/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-		n, concurrency, rate, pct(0.50), pct(0.99), float64(latencies[len(latencies)-1].Microseconds())/1000)
+		n, concurrency, rate, sample.Ms(0.50), sample.Ms(0.99), sample.Ms(1))
 }

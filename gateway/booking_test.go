@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // The wire shapes of a booking (API.md), written out here so that a change
@@ -193,22 +194,19 @@ func listBookings(t testing.TB, c client, token, path string) bookingPageJSON {
 	return p
 }
 
-// waitList polls a list until it holds n items (the archive fills
+// waitList reads a list again until it holds n items (the archive fills
 // asynchronously) and logs how long that took.
 func waitList(t testing.TB, c client, token, path string, n int) bookingPageJSON {
 	t.Helper()
-	began := time.Now()
-	for {
-		p := listBookings(t, c, token, path)
-		if len(p.Items) >= n {
-			t.Logf("%s held %d items after %s", path, n, time.Since(began))
-			return p
+	var p bookingPageJSON
+	took := poll.Eventually(t, 15*time.Second, fmt.Sprintf("%s to hold %d items", path, n), func() error {
+		if p = listBookings(t, c, token, path); len(p.Items) < n {
+			return fmt.Errorf("%d items", len(p.Items))
 		}
-		if time.Since(began) > 15*time.Second {
-			t.Fatalf("%s: %d items after %s, want %d", path, len(p.Items), time.Since(began), n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	t.Logf("%s held %d items after %s", path, n, took)
+	return p
 }
 
 func bookingIDs(bs []bookingJSON) []string {
@@ -539,15 +537,16 @@ func TestBlockedBookingIs202(t *testing.T) {
 	}
 	// The outcome arrives: CONFIRMED if the charge went through after all,
 	// EXPIRED (or FAILED) with the unit released otherwise.
-	deadline := time.Now().Add(30 * time.Second)
-	for b.Status == "BLOCKED" {
-		if time.Now().After(deadline) {
-			t.Fatalf("still BLOCKED after its hold ended: %+v", b)
+	poll.Eventually(t, 30*time.Second, "the BLOCKED booking's outcome", func() error {
+		if b.Status != "BLOCKED" {
+			return nil
 		}
-		time.Sleep(100 * time.Millisecond) // polling the outcome, not synchronising
 		st, raw = c.do("GET", "/v1/bookings/"+b.ID, diner, nil)
-		b = wantBooking(t, http.StatusOK, st, raw)
-	}
+		if b = wantBooking(t, http.StatusOK, st, raw); b.Status == "BLOCKED" {
+			return fmt.Errorf("still BLOCKED: %+v", b)
+		}
+		return nil
+	})
 	t.Logf("BLOCKED became %s (deposit %s)", b.Status, b.Deposit.Status)
 	switch b.Status {
 	case "CONFIRMED":

@@ -1,14 +1,15 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
+	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 )
 
 // ErrorBody is the one error body of API.md:
@@ -29,18 +30,20 @@ func fromAppErr(e *apperr.Error) *ErrorBody {
 	return &ErrorBody{Err: *e, status: e.Status()}
 }
 
-// toHTTP turns what a handler got from a service into an HTTP error: an
-// *apperr.Error keeps its code (status from the shared table); anything else
-// is a bug, logged once and answered 500 "internal error".
-func toHTTP(log *slog.Logger, requestID string, err error) error {
+// fail is what a handler returns for an error it got (from a service, or
+// its own): an *apperr.Error keeps its code (status from the shared table);
+// anything else is a bug, logged once with the request id and answered 500
+// "internal error".
+func (s *Server) fail(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
 	if ae, ok := apperr.As(err); ok {
 		return fromAppErr(ae)
 	}
-	log.Error("request failed", "request_id", requestID, "error", err)
-	return fromAppErr(apperr.E(apperr.Internal, "internal error").With("request_id", requestID))
+	id := natsrpc.RequestID(ctx)
+	s.log.Error("request failed", "request_id", id, "error", err)
+	return fromAppErr(apperr.E(apperr.Internal, "internal error").With("request_id", id))
 }
 
 // newHumaError replaces huma.NewError so that errors raised by huma itself

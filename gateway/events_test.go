@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // TestBookingEventsLeaveTheMesh follows one booking out of the services the
@@ -120,19 +122,16 @@ func mails(s *testenv.SMTP, to, subject string) []testenv.SMTPMessage {
 // waitMail polls the sink until n such messages arrived (20 s at most).
 func waitMail(t testing.TB, s *testenv.SMTP, to, subject string, n int) []testenv.SMTPMessage {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got := mails(s, to, subject)
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
+	var got []testenv.SMTPMessage
+	poll.Eventually(t, 20*time.Second, fmt.Sprintf("%d %q emails to %s", n, subject, to), func() error {
+		if got = mails(s, to, subject); len(got) < n {
 			var all []string
 			for _, m := range s.Messages() {
 				all = append(all, strings.Join(m.To, ",")+": "+m.Subject)
 			}
-			t.Fatalf("%d %q emails to %s, want %d; the sink holds %q", len(got), subject, to, n, all)
+			return fmt.Errorf("%d of them; the sink holds %q", len(got), all)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	return got
 }

@@ -90,7 +90,7 @@ func standInEnv(f *testing.F) *fuzzEnv {
 	}
 	keys, _ := json.Marshal(user.KeysResponse{Issuer: "slotmesh", Keys: []user.PublicKey{{KID: "fuzz", Alg: "EdDSA", Key: pub}}})
 	sub, err := nc.Subscribe("svc.>", func(m *nats.Msg) {
-		if m.Subject == user.SubjectKeys {
+		if m.Subject == user.OpKeys.Subject() {
 			_ = m.Respond(keys)
 			return
 		}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts/booking"
-	"github.com/slotmesh/slotmesh/contracts/bookings"
+	"github.com/slotmesh/slotmesh/contracts/bookingquery"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 )
 
@@ -41,7 +41,7 @@ type availabilityOutput struct {
 func (s *Server) handleAvailability(ctx context.Context, in *availabilityInput) (*availabilityOutput, error) {
 	a, err := s.bookings.Availability(ctx, booking.AvailabilityRequest{VendorID: in.ID, Date: in.Date, PartySize: in.PartySize})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	out := &availabilityOutput{Body: AvailabilityOut{VendorID: a.VendorID, Date: a.Date, Timezone: a.Timezone,
 		Slots: make([]SlotOut, len(a.Slots))}}
@@ -142,7 +142,7 @@ func (s *Server) handleCreateBooking(ctx context.Context, in *createBookingInput
 	res, err := s.bookings.Create(ctx, booking.CreateRequest{VendorID: b.VendorID, Start: b.Start, End: b.End,
 		PartySize: b.PartySize, Quantity: b.Quantity, PaymentMethod: b.PaymentMethod})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	out := &createBookingOutput{Status: http.StatusCreated, Body: bookingOut(res)}
 	if res.Status == booking.StatusBlocked {
@@ -158,7 +158,7 @@ type bookingPath struct {
 func (s *Server) handleGetBooking(ctx context.Context, in *bookingPath) (*bookingOutput, error) {
 	b, err := s.bookings.Get(ctx, in.ID)
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return &bookingOutput{Body: bookingOut(b)}, nil
 }
@@ -179,7 +179,7 @@ func (s *Server) handleUpdateBooking(ctx context.Context, in *updateBookingInput
 	}
 	b, err := s.bookings.Update(ctx, booking.UpdateRequest{ID: in.ID, Start: in.Body.Start, End: in.Body.End, PartySize: in.Body.PartySize})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return &bookingOutput{Body: bookingOut(b)}, nil
 }
@@ -197,7 +197,7 @@ func (s *Server) transition(call func(context.Context, string) (booking.Booking,
 		}
 		b, err := call(ctx, in.ID)
 		if err != nil {
-			return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+			return nil, s.fail(ctx, err)
 		}
 		return &bookingOutput{Body: bookingOut(b)}, nil
 	}
@@ -224,9 +224,9 @@ type myBookingsInput struct {
 }
 
 func (s *Server) handleMyBookings(ctx context.Context, in *myBookingsInput) (*listBookingsOutput, error) {
-	p, err := s.manage.User(ctx, bookings.ListRequest{Scope: in.Scope, Status: in.Status, Cursor: in.Cursor, Limit: in.Limit})
+	p, err := s.manage.User(ctx, bookingquery.ListRequest{Scope: in.Scope, Status: in.Status, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return listOut(p), nil
 }
@@ -242,7 +242,7 @@ type vendorBookingsInput struct {
 }
 
 func (s *Server) handleVendorBookings(ctx context.Context, in *vendorBookingsInput) (*listBookingsOutput, error) {
-	r := bookings.ListRequest{VendorID: in.ID, Scope: in.Scope, Status: in.Status, Cursor: in.Cursor, Limit: in.Limit}
+	r := bookingquery.ListRequest{VendorID: in.ID, Scope: in.Scope, Status: in.Status, Cursor: in.Cursor, Limit: in.Limit}
 	if !in.From.IsZero() {
 		r.From = &in.From
 	}
@@ -251,7 +251,7 @@ func (s *Server) handleVendorBookings(ctx context.Context, in *vendorBookingsInp
 	}
 	p, err := s.manage.Vendor(ctx, r)
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return listOut(p), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/contracts/notification"
 )
 
@@ -39,7 +38,7 @@ func (s *Server) notifications() *notification.Client { return notification.NewC
 func (s *Server) handleSetWebhook(ctx context.Context, in *setWebhookInput) (*webhookOutput, error) {
 	w, err := s.notifications().SetWebhook(ctx, notification.SetWebhookRequest{VendorID: in.ID, URL: in.Body.URL})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return webhookOut(w), nil
 }
@@ -47,14 +46,14 @@ func (s *Server) handleSetWebhook(ctx context.Context, in *setWebhookInput) (*we
 func (s *Server) handleGetWebhook(ctx context.Context, in *vendorPath) (*webhookOutput, error) {
 	w, err := s.notifications().GetWebhook(ctx, in.ID)
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return webhookOut(w), nil
 }
 
 func (s *Server) handleDeleteWebhook(ctx context.Context, in *vendorPath) (*struct{}, error) {
 	if _, err := s.notifications().DeleteWebhook(ctx, in.ID); err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return nil, nil
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/contracts/search"
 )
 
@@ -78,14 +77,14 @@ func (s *Server) handleSearch(ctx context.Context, in *searchInput) (*searchOutp
 	}
 	// Judged here too, so a bad request costs no hop; the service judges again.
 	if err := r.Validate(); err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	res, err := search.NewClient(s.nc).SearchJSON(ctx, r)
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	if !json.Valid(res) { // never pass on what is not JSON
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), fmt.Errorf("search: a reply that is not JSON: %.100q", res))
+		return nil, s.fail(ctx, fmt.Errorf("search: a reply that is not JSON: %.100q", res))
 	}
 	return &searchOutput{Body: res}, nil
 }

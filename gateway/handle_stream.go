@@ -204,18 +204,17 @@ func (s *Server) registerStream() {
 }
 
 func (s *Server) handleStream(ctx context.Context, hub *streamHub, in *streamInput) (*huma.StreamResponse, error) {
-	rid := natsrpc.RequestID(ctx)
 	a, err := s.vendors.Authorize(ctx, in.ID, actor(ctx))
 	if err != nil {
-		return nil, toHTTP(s.log, rid, err)
+		return nil, s.fail(ctx, err)
 	}
 	if a.Role == "" {
-		return nil, toHTTP(s.log, rid, apperr.E(apperr.Forbidden, "only the vendor's managers may follow its bookings"))
+		return nil, s.fail(ctx, apperr.E(apperr.Forbidden, "only the vendor's managers may follow its bookings"))
 	}
 	conn, err := hub.join(in.ID)
 	if err != nil {
-		s.log.Error("stream: join", "request_id", rid, "error", err)
-		return nil, toHTTP(s.log, rid, apperr.E(apperr.Unavailable, "live updates are unavailable, try again"))
+		s.log.Error("stream: join", "request_id", natsrpc.RequestID(ctx), "error", err)
+		return nil, s.fail(ctx, apperr.E(apperr.Unavailable, "live updates are unavailable, try again"))
 	}
 	return &huma.StreamResponse{Body: func(hctx huma.Context) {
 		defer hub.leave(conn)

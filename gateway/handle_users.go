@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/contracts/user"
 )
 
@@ -39,7 +38,7 @@ type signUpInput struct {
 func (s *Server) handleSignUp(ctx context.Context, in *signUpInput) (*userOutput, error) {
 	u, err := s.users.SignUp(ctx, user.SignUpRequest{Email: in.Body.Email, Password: in.Body.Password, Name: in.Body.Name, Phone: in.Body.Phone})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return userOut(u), nil
 }
@@ -69,7 +68,7 @@ func (s *Server) handleLogin(ctx context.Context, in *loginInput) (*loginOutput,
 		if ae, ok := apperr.As(err); !ok || ae.Code != apperr.Unauthenticated {
 			refund() // only a wrong password counts against the account
 		}
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	refund()
 	out := &loginOutput{}
@@ -80,7 +79,7 @@ func (s *Server) handleLogin(ctx context.Context, in *loginInput) (*loginOutput,
 func (s *Server) handleGetMe(ctx context.Context, _ *struct{}) (*userOutput, error) {
 	u, err := s.users.Get(ctx, actor(ctx))
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return userOut(u), nil
 }
@@ -96,7 +95,7 @@ func (s *Server) handleUpdateMe(ctx context.Context, in *updateMeInput) (*userOu
 	id := actor(ctx)
 	u, err := s.users.Update(ctx, user.UpdateRequest{ID: id, Name: in.Body.Name, Phone: in.Body.Phone})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return userOut(u), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 )
 
@@ -133,7 +132,7 @@ type createVendorInput struct {
 func (s *Server) handleCreateVendor(ctx context.Context, in *createVendorInput) (*vendorOutput, error) {
 	v, err := s.vendors.Create(ctx, vendors.CreateRequest{Profile: in.Body.contract()})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return vendorOut(v), nil
 }
@@ -145,7 +144,7 @@ type vendorPath struct {
 func (s *Server) handleGetVendor(ctx context.Context, in *vendorPath) (*vendorOutput, error) {
 	v, err := s.vendors.Get(ctx, in.ID)
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return vendorOut(v), nil
 }
@@ -197,7 +196,7 @@ func (s *Server) handleUpdateVendor(ctx context.Context, in *updateVendorInput) 
 	}
 	v, err := s.vendors.Update(ctx, r)
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return vendorOut(v), nil
 }
@@ -255,7 +254,7 @@ func (s *Server) handleAddUnits(ctx context.Context, in *addUnitsInput) (*addUni
 	}
 	res, err := s.vendors.AddUnits(ctx, vendors.AddUnitsRequest{VendorID: in.ID, Units: units})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	out := &addUnitsOutput{}
 	out.Body.Units = unitsOut(res.Units)
@@ -279,7 +278,7 @@ type listUnitsOutput struct {
 func (s *Server) handleListUnits(ctx context.Context, in *listUnitsInput) (*listUnitsOutput, error) {
 	page, err := s.vendors.ListUnits(ctx, vendors.ListUnitsRequest{VendorID: in.ID, Cursor: in.Cursor, Limit: in.Limit, IncludeInactive: in.IncludeInactive})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	out := &listUnitsOutput{}
 	out.Body.Items, out.Body.NextCursor = unitsOut(page.Items), page.NextCursor
@@ -304,7 +303,7 @@ func (s *Server) handleUpdateUnit(ctx context.Context, in *updateUnitInput) (*un
 	u, err := s.vendors.UpdateUnit(ctx, vendors.UpdateUnitRequest{VendorID: in.ID, UnitID: in.UnitID,
 		Name: in.Body.Name, Capacity: in.Body.Capacity, Active: in.Body.Active})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return &unitOutput{Body: unitOut(u)}, nil
 }
@@ -336,7 +335,7 @@ type managerOutput struct {
 func (s *Server) handleAddManager(ctx context.Context, in *addManagerInput) (*managerOutput, error) {
 	m, err := s.vendors.AddManager(ctx, vendors.AddManagerRequest{VendorID: in.ID, Email: in.Body.Email})
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	return &managerOutput{Body: managerOut(m)}, nil
 }
@@ -350,7 +349,7 @@ type listManagersOutput struct {
 func (s *Server) handleListManagers(ctx context.Context, in *vendorPath) (*listManagersOutput, error) {
 	list, err := s.vendors.ListManagers(ctx, in.ID)
 	if err != nil {
-		return nil, toHTTP(s.log, natsrpc.RequestID(ctx), err)
+		return nil, s.fail(ctx, err)
 	}
 	out := &listManagersOutput{}
 	out.Body.Items = make([]ManagerOut, len(list.Items))

@@ -18,7 +18,7 @@ import (
 )
 
 // limitedGateway is a second gateway on sys's NATS with the rate limits
-// env gives (LimitsFromEnv, as the mesh reads them), in a Redis prefix of
+// env gives (ConfigFromEnv, as the mesh reads them), in a Redis prefix of
 // its own so that each one starts with full budgets.
 func limitedGateway(t *testing.T, sys *testenv.System, env map[string]string, log *slog.Logger) client {
 	t.Helper()
@@ -26,8 +26,8 @@ func limitedGateway(t *testing.T, sys *testenv.System, env map[string]string, lo
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg := gateway.DefaultConfig()
-	if err := cfg.LimitsFromEnv(func(k string) string { return vars[k] }); err != nil {
+	cfg, err := gateway.ConfigFromEnv(func(k string) string { return vars[k] })
+	if err != nil {
 		t.Fatal(err)
 	}
 	if log == nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 type searchJSON struct {
@@ -40,22 +41,19 @@ func searchFor(t testing.TB, c client, q url.Values) searchJSON {
 	return decode[searchJSON](t, raw)
 }
 
-// waitSearch polls the search until cond holds (15 s at most) and returns
+// waitSearch searches again until cond holds (15 s at most) and returns
 // the result and how long it took.
 func waitSearch(t testing.TB, c client, q url.Values, what string, cond func(searchJSON) bool) (searchJSON, time.Duration) {
 	t.Helper()
-	began := time.Now()
-	for {
-		r := searchFor(t, c, q)
-		if cond(r) {
-			t.Logf("%s after %s", what, time.Since(began).Round(time.Millisecond))
-			return r, time.Since(began)
+	var r searchJSON
+	took := poll.Eventually(t, 15*time.Second, what, func() error {
+		if r = searchFor(t, c, q); !cond(r) {
+			return fmt.Errorf("search %s gives %v", q.Encode(), r.ids())
 		}
-		if time.Since(began) > 15*time.Second {
-			t.Fatalf("%s: not within 15 s; search %s gives %v", what, q.Encode(), r.ids())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	t.Logf("%s after %s", what, took.Round(time.Millisecond))
+	return r, took
 }
 
 func near(lat, lng float64, extra ...string) url.Values {

@@ -12,55 +12,22 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
-	"github.com/slotmesh/slotmesh/contracts/bookings"
-	"github.com/slotmesh/slotmesh/contracts/bridge"
-	"github.com/slotmesh/slotmesh/contracts/notification"
-	"github.com/slotmesh/slotmesh/contracts/payment"
-	"github.com/slotmesh/slotmesh/contracts/search"
+	"github.com/slotmesh/slotmesh/contracts/bookingquery"
 	"github.com/slotmesh/slotmesh/contracts/user"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/gateway/ratelimit"
 )
 
 // Version of the HTTP API document.
 const Version = "0.1.0"
-
-// Config of the gateway.
-type Config struct {
-	Addr           string        // HTTP_ADDR
-	RequestTimeout time.Duration // REQUEST_TIMEOUT: whole request, NATS calls included
-	StreamTimeout  time.Duration // STREAM_TIMEOUT: how long a live stream stays open before it asks the client to reconnect
-	MaxBodyBytes   int64         // MAX_BODY_BYTES: largest request body
-	Services       []string      // micro services /readyz pings
-
-	// Rate limits (LimitsFromEnv). Limiter, when set, keeps the budgets;
-	// otherwise NewServer makes a RedisLimiter on RedisURL, and with neither
-	// nothing is limited.
-	Rate        RateLimits
-	RedisURL    string // REDIS_URL; "" with RATE_LIMITS=off
-	RedisPrefix string // REDIS_PREFIX
-	Limiter     Limiter
-}
-
-// DefaultConfig works locally.
-func DefaultConfig() Config {
-	return Config{
-		Addr:           ":8080",
-		RequestTimeout: 10 * time.Second,
-		StreamTimeout:  10 * time.Minute,
-		MaxBodyBytes:   8 << 20, // backstop; each operation has its own, smaller limit
-		Services: []string{user.Service, vendors.Service, booking.Service, payment.Service, bookings.Service,
-			archive.Service, notification.Service, bridge.Service, search.Service},
-		Rate: DefaultRateLimits(),
-	}
-}
 
 // Server is the HTTP handler of the gateway.
 type Server struct {
@@ -70,18 +37,14 @@ type Server struct {
 	users    *user.Client
 	vendors  *vendors.Client
 	bookings *booking.Client
-	manage   *bookings.Client // booking management: lists
+	manage   *bookingquery.Client // booking management: lists
 	auth     *verifier
-	limiter  Limiter
+	limiter  ratelimit.Limiter
 	closers  []func() error
 	metrics  *metrics
 	api      huma.API
 	handler  http.Handler
 }
-
-// huma raises its own errors (validation, limits) through this package-level
-// hook; set it once, before any server exists.
-func init() { huma.NewError = newHumaError }
 
 // NewServer builds the gateway on a NATS connection.
 func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
@@ -92,13 +55,13 @@ func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
 		users:    user.NewClient(nc),
 		vendors:  vendors.NewClient(nc),
 		bookings: booking.NewClient(nc),
-		manage:   bookings.NewClient(nc),
+		manage:   bookingquery.NewClient(nc),
 		metrics:  newMetrics(prometheus.NewRegistry()),
 	}
 	s.limiter = cfg.Limiter
 	if s.limiter == nil && cfg.RedisURL != "" {
-		if l, err := NewRedisLimiter(cfg.RedisURL, cfg.RedisPrefix); err != nil {
-			log.Error("rate limits are off", "error", err) // LimitsFromEnv has validated the URL
+		if l, err := ratelimit.NewRedis(cfg.RedisURL, cfg.RedisPrefix); err != nil {
+			log.Error("rate limits are off", "error", err) // Config.Validate has checked the URL
 		} else {
 			s.limiter = l
 			s.closers = append(s.closers, l.Close)
@@ -106,6 +69,24 @@ func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
 	}
 	s.auth = newVerifier(func(ctx context.Context) (user.KeysResponse, error) { return s.users.Keys(ctx) })
 	mux := http.NewServeMux()
+	s.api = newAPI(mux)
+	s.api.UseMiddleware(s.authenticate, s.rateLimit)
+	s.routes(mux)
+	s.handler = s.middleware(mux)
+	return s
+}
+
+// humaErrors guards the one change of huma's package state (newAPI).
+var humaErrors sync.Once
+
+// newAPI is the huma API of the gateway on mux, before its operations. The
+// errors huma raises itself (validation, body limits, malformed JSON) are
+// made by huma.NewError, a package variable: huma has no per-API hook for it
+// (danielgtaylor/huma#352). So it is set here, once and before the first
+// operation is registered (registration reads it for the error schema), to
+// newHumaError, which answers with the API.md body like every other error.
+func newAPI(mux *http.ServeMux) huma.API {
+	humaErrors.Do(func() { huma.NewError = newHumaError })
 	hc := huma.DefaultConfig("slotmesh API", Version)
 	hc.Info.Description = "Reservations for restaurants (tables) and hotels (rooms). Errors: " +
 		`{"error": {"code", "message", "details"}}` + " with a stable snake_case code."
@@ -116,11 +97,7 @@ func NewServer(cfg Config, nc *nats.Conn, log *slog.Logger) *Server {
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 	}
-	s.api = humago.New(mux, hc)
-	s.api.UseMiddleware(s.authenticate, s.rateLimit)
-	s.routes(mux)
-	s.handler = s.middleware(mux)
-	return s
+	return humago.New(mux, hc)
 }
 
 // Close releases what NewServer opened (the rate limiter's Redis client).

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // SMTP is an in-process SMTP sink (emersion/go-smtp) on a random local port.
@@ -57,18 +58,11 @@ func (s *SMTP) Start(t testing.TB) {
 		return
 	}
 	var ln net.Listener
-	var err error
 	// After Stop the port may linger briefly in the kernel; retry a little.
-	for deadline := time.Now().Add(5 * time.Second); ; {
+	poll.Eventually(t, 5*time.Second, "testenv: smtp listen", func() (err error) {
 		ln, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)))
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond) // waiting for the OS to free the port, not synchronising with the code under test
-	}
-	if err != nil {
-		t.Fatalf("testenv: smtp listen: %v", err)
-	}
+		return err
+	})
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{sink: s}, nil }))
 	srv.Domain = "localhost"
 	srv.ReadTimeout = 10 * time.Second

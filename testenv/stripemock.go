@@ -111,7 +111,10 @@ func runStripeMock(bin, fixtures string) (string, func(), error) {
 		return "", nil, err
 	}
 	logs := &syncWriter{}
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(port), "-fixtures", fixtures)
+	// -https-addr too: stripe-mock otherwise also listens for HTTPS on its
+	// fixed default port 12112 (-http-addr does not turn that off), which
+	// two test processes on one machine cannot both have.
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+strconv.Itoa(port), "-https-addr", "127.0.0.1:0", "-fixtures", fixtures)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("run %s: %w", bin, err)

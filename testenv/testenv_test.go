@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/redis/go-redis/v9"
 	"github.com/segmentio/kafka-go"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 func TestNATSRestartKeepsJetStreamData(t *testing.T) {
@@ -35,24 +37,17 @@ func TestNATSRestartKeepsJetStreamData(t *testing.T) {
 		t.Fatalf("restart moved the server: %s -> %s", url, n.URL)
 	}
 	// The client reconnects by itself; the stream is still there.
-	deadline := time.Now().Add(10 * time.Second)
-	for nc.Status() != nats.CONNECTED {
-		if time.Now().After(deadline) {
-			t.Fatalf("client did not reconnect: %s", nc.Status())
+	poll.Eventually(t, 10*time.Second, "the client to reconnect", func() error {
+		if s := nc.Status(); s != nats.CONNECTED {
+			return fmt.Errorf("status %s", s)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 	var st jetstream.Stream
-	for {
+	poll.Eventually(t, 10*time.Second, "the stream after the restart", func() (err error) {
 		st, err = js.Stream(ctx, "T")
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+		return err
+	})
 	info, err := st.Info(ctx)
 	if err != nil || info.State.Msgs != 1 {
 		t.Fatalf("after restart: %+v %v", info, err)
@@ -147,17 +142,9 @@ func TestKafkaRestartKeepsAddressAndData(t *testing.T) {
 	defer cancel()
 	w := &kafka.Writer{Addr: kafka.TCP(k.Addr), Topic: "restart_test", AllowAutoTopicCreation: true,
 		RequiredAcks: kafka.RequireAll, Balancer: &kafka.Hash{}}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		err := w.WriteMessages(ctx, kafka.Message{Key: []byte("k"), Value: []byte("kept")})
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) { // the first write may race topic creation
-			t.Fatal(err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll.Eventually(t, 20*time.Second, "the first write", func() error { // it may race topic creation
+		return w.WriteMessages(ctx, kafka.Message{Key: []byte("k"), Value: []byte("kept")})
+	})
 	_ = w.Close()
 	addr := k.Addr
 	k.Stop()

@@ -12,7 +12,10 @@
 //   - testenv is imported only by tests, testenv/ itself and cmd/;
 //   - every service has the one shape: its package declares itself in
 //     component.go (the Component the mesh's registry lists), config.go and
-//     service.go, and its subpackages are domain, app, adapters or ports.
+//     service.go, and its subpackages are domain, app, adapters or ports;
+//   - every service's contract (contracts/<service>) has the one layout:
+//     subjects.go (Service, Group, its operations, event subjects), messages.go
+//     and client.go, plus events.go when it has events of its own.
 //
 // Only the non-test imports of each package count. It runs `go list -e -json`
 // on the patterns given (default ./...) from the current directory.
@@ -94,9 +97,28 @@ func Check(module string, pkg Package) []Violation {
 // serviceFiles are the files every service's own package has.
 var serviceFiles = []string{"component.go", "config.go", "service.go"}
 
+// contractFiles are the files every service's contract has.
+var contractFiles = []string{"subjects.go", "messages.go", "client.go"}
+
+// contractShared are the packages under contracts/ that are not a service's.
+var contractShared = []string{"apperr", "natsrpc"}
+
 // shape names what a package under services/<svc>/ (not internal or mesh)
-// lacks or has too much of for the one service shape.
+// or contracts/<svc> lacks or has too much of for the one service shape.
 func shape(from string, files []string) []string {
+	if under(from, "contracts") && strings.Count(from, "/") == 1 {
+		name := strings.TrimPrefix(from, "contracts/")
+		if slices.Contains(contractShared, name) {
+			return nil
+		}
+		var out []string
+		for _, f := range contractFiles {
+			if !slices.Contains(files, f) {
+				out = append(out, fmt.Sprintf("a service's contract keeps its parts in subjects.go, messages.go and client.go (see contracts/payment); %s is missing", f))
+			}
+		}
+		return out
+	}
 	if !under(from, "services") {
 		return nil
 	}

@@ -149,6 +149,12 @@ func TestShape(t *testing.T) {
 		{"the platform is not a service", m + "/services/internal/platform", []string{"service.go"}, 0},
 		{"the mesh is not a service", m + "/services/mesh", []string{"mesh.go"}, 0},
 		{"not under services", m + "/gateway", []string{"server.go"}, 0},
+		{"a contract with its layout", m + "/contracts/payment", []string{"client.go", "events.go", "messages.go", "subjects.go"}, 0},
+		{"a contract in one file", m + "/contracts/payment", []string{"payment.go"}, 3},
+		{"a contract without a client", m + "/contracts/search", []string{"messages.go", "subjects.go"}, 1},
+		{"the shared error table", m + "/contracts/apperr", []string{"apperr.go"}, 0},
+		{"the rpc package", m + "/contracts/natsrpc", []string{"natsrpc.go", "op.go"}, 0},
+		{"the contracts root", m + "/contracts", []string{"streams.go", "event.go"}, 0},
 	}
 	for _, tt := range tests {
 		n := 0

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/nats-io/nats.go"
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 )
 
 // Client calls the booking service over NATS. Mutating calls need the actor
@@ -16,45 +15,45 @@ func NewClient(nc *nats.Conn) *Client { return &Client{nc: nc} }
 
 // Availability lists a day's free slots.
 func (c *Client) Availability(ctx context.Context, r AvailabilityRequest) (Availability, error) {
-	return natsrpc.Call[AvailabilityRequest, Availability](ctx, c.nc, SubjectAvailability, r)
+	return OpAvailability.Call(ctx, c.nc, r)
 }
 
 // Create books.
 func (c *Client) Create(ctx context.Context, r CreateRequest) (Booking, error) {
-	return natsrpc.Call[CreateRequest, Booking](ctx, c.nc, SubjectCreate, r)
+	return OpCreate.Call(ctx, c.nc, r)
 }
 
 // Get reads a booking.
 func (c *Client) Get(ctx context.Context, id string) (Booking, error) {
-	return natsrpc.Call[GetRequest, Booking](ctx, c.nc, SubjectGet, GetRequest{ID: id})
+	return OpGet.Call(ctx, c.nc, GetRequest{ID: id})
 }
 
 // Update moves a booking.
 func (c *Client) Update(ctx context.Context, r UpdateRequest) (Booking, error) {
-	return natsrpc.Call[UpdateRequest, Booking](ctx, c.nc, SubjectUpdate, r)
+	return OpUpdate.Call(ctx, c.nc, r)
 }
 
 // Cancel cancels a booking.
 func (c *Client) Cancel(ctx context.Context, id string) (Booking, error) {
-	return natsrpc.Call[TransitionRequest, Booking](ctx, c.nc, SubjectCancel, TransitionRequest{ID: id})
+	return OpCancel.Call(ctx, c.nc, TransitionRequest{ID: id})
 }
 
 // Avail marks a booking availed (bill settled).
 func (c *Client) Avail(ctx context.Context, id string) (Booking, error) {
-	return natsrpc.Call[TransitionRequest, Booking](ctx, c.nc, SubjectAvail, TransitionRequest{ID: id})
+	return OpAvail.Call(ctx, c.nc, TransitionRequest{ID: id})
 }
 
 // NoShow marks a booking a no-show.
 func (c *Client) NoShow(ctx context.Context, id string) (Booking, error) {
-	return natsrpc.Call[TransitionRequest, Booking](ctx, c.nc, SubjectNoShow, TransitionRequest{ID: id})
+	return OpNoShow.Call(ctx, c.nc, TransitionRequest{ID: id})
 }
 
 // List pages through bookings.
 func (c *Client) List(ctx context.Context, r ListRequest) (Page, error) {
-	return natsrpc.Call[ListRequest, Page](ctx, c.nc, SubjectList, r)
+	return OpList.Call(ctx, c.nc, r)
 }
 
 // Scan pages through every current booking (service to service).
 func (c *Client) Scan(ctx context.Context, r ScanRequest) (ScanPage, error) {
-	return natsrpc.Call[ScanRequest, ScanPage](ctx, c.nc, SubjectScan, r)
+	return OpScan.Call(ctx, c.nc, r)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/nats-io/nats.go"
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 )
 
 // Client calls the notification service over NATS. Webhook calls need the
@@ -16,25 +15,25 @@ func NewClient(nc *nats.Conn) *Client { return &Client{nc: nc} }
 
 // SetWebhook sets a vendor's webhook URL and returns it with a new secret.
 func (c *Client) SetWebhook(ctx context.Context, r SetWebhookRequest) (Webhook, error) {
-	return natsrpc.Call[SetWebhookRequest, Webhook](ctx, c.nc, SubjectSetWebhook, r)
+	return OpSetWebhook.Call(ctx, c.nc, r)
 }
 
 // GetWebhook reads a vendor's webhook; not_found when none is set.
 func (c *Client) GetWebhook(ctx context.Context, vendorID string) (Webhook, error) {
-	return natsrpc.Call[WebhookRequest, Webhook](ctx, c.nc, SubjectGetWebhook, WebhookRequest{VendorID: vendorID})
+	return OpGetWebhook.Call(ctx, c.nc, WebhookRequest{VendorID: vendorID})
 }
 
 // DeleteWebhook removes a vendor's webhook; not_found when none is set.
 func (c *Client) DeleteWebhook(ctx context.Context, vendorID string) (Deleted, error) {
-	return natsrpc.Call[WebhookRequest, Deleted](ctx, c.nc, SubjectDeleteWebhook, WebhookRequest{VendorID: vendorID})
+	return OpDeleteWebhook.Call(ctx, c.nc, WebhookRequest{VendorID: vendorID})
 }
 
 // DeadLetters pages through deliveries given up on.
 func (c *Client) DeadLetters(ctx context.Context, r DeadLettersRequest) (DeliveryPage, error) {
-	return natsrpc.Call[DeadLettersRequest, DeliveryPage](ctx, c.nc, SubjectDeadLetters, r)
+	return OpDeadLetters.Call(ctx, c.nc, r)
 }
 
 // Replay puts dead deliveries back to pending.
 func (c *Client) Replay(ctx context.Context, r ReplayRequest) (ReplayResponse, error) {
-	return natsrpc.Call[ReplayRequest, ReplayResponse](ctx, c.nc, SubjectReplay, r)
+	return OpReplay.Call(ctx, c.nc, r)
 }

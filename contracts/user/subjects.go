@@ -2,22 +2,24 @@
 // responses, events and a typed client.
 package user
 
+import "github.com/slotmesh/slotmesh/contracts/natsrpc"
+
 // Service is the micro service name (nats micro ls).
 const Service = "user"
 
 // Group is the micro endpoint group; requests go to Group + "." + op.
 const Group = "svc.user.v1"
 
-// Request subjects.
-const (
-	SubjectSignUp = Group + ".signup"
-	SubjectLogin  = Group + ".login"
-	SubjectGet    = Group + ".get"
-	SubjectUpdate = Group + ".update"
-	SubjectLookup = Group + ".lookup"
-	SubjectKeys   = Group + ".keys"
-	// SubjectContact is service to service (notification): ContactRequest -> Contact.
-	SubjectContact = Group + ".contact"
+// Operations: the endpoints serve them, the Client calls them.
+var (
+	OpSignUp = natsrpc.NewOp[SignUpRequest, User](Group, "signup")
+	OpLogin  = natsrpc.NewOp[LoginRequest, LoginResponse](Group, "login")
+	OpGet    = natsrpc.NewOp[GetRequest, User](Group, "get")
+	OpUpdate = natsrpc.NewOp[UpdateRequest, User](Group, "update")
+	OpLookup = natsrpc.NewOp[LookupRequest, User](Group, "lookup")
+	OpKeys   = natsrpc.NewOp[KeysRequest, KeysResponse](Group, "keys")
+	// OpContact is service to service (notification).
+	OpContact = natsrpc.NewOp[ContactRequest, Contact](Group, "contact")
 )
 
 // Event subjects, on stream contracts.StreamUser.

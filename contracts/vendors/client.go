@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/nats-io/nats.go"
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 )
 
 // Client calls the vendor service over NATS. Calls that change a vendor need
@@ -16,55 +15,55 @@ func NewClient(nc *nats.Conn) *Client { return &Client{nc: nc} }
 
 // Create onboards a vendor owned by the actor.
 func (c *Client) Create(ctx context.Context, r CreateRequest) (Vendor, error) {
-	return natsrpc.Call[CreateRequest, Vendor](ctx, c.nc, SubjectCreate, r)
+	return OpCreate.Call(ctx, c.nc, r)
 }
 
 // Get reads a vendor.
 func (c *Client) Get(ctx context.Context, id string) (Vendor, error) {
-	return natsrpc.Call[GetRequest, Vendor](ctx, c.nc, SubjectGet, GetRequest{ID: id})
+	return OpGet.Call(ctx, c.nc, GetRequest{ID: id})
 }
 
 // Update changes a vendor.
 func (c *Client) Update(ctx context.Context, r UpdateRequest) (Vendor, error) {
-	return natsrpc.Call[UpdateRequest, Vendor](ctx, c.nc, SubjectUpdate, r)
+	return OpUpdate.Call(ctx, c.nc, r)
 }
 
 // AddUnits adds units in bulk.
 func (c *Client) AddUnits(ctx context.Context, r AddUnitsRequest) (AddUnitsResponse, error) {
-	return natsrpc.Call[AddUnitsRequest, AddUnitsResponse](ctx, c.nc, SubjectAddUnits, r)
+	return OpAddUnits.Call(ctx, c.nc, r)
 }
 
 // ListUnits pages through units.
 func (c *Client) ListUnits(ctx context.Context, r ListUnitsRequest) (UnitPage, error) {
-	return natsrpc.Call[ListUnitsRequest, UnitPage](ctx, c.nc, SubjectListUnits, r)
+	return OpListUnits.Call(ctx, c.nc, r)
 }
 
 // UpdateUnit renames or (de)activates a unit.
 func (c *Client) UpdateUnit(ctx context.Context, r UpdateUnitRequest) (Unit, error) {
-	return natsrpc.Call[UpdateUnitRequest, Unit](ctx, c.nc, SubjectUpdateUnit, r)
+	return OpUpdateUnit.Call(ctx, c.nc, r)
 }
 
 // AddManager adds a manager by email.
 func (c *Client) AddManager(ctx context.Context, r AddManagerRequest) (Manager, error) {
-	return natsrpc.Call[AddManagerRequest, Manager](ctx, c.nc, SubjectAddManager, r)
+	return OpAddManager.Call(ctx, c.nc, r)
 }
 
 // ListManagers lists a vendor's managers.
 func (c *Client) ListManagers(ctx context.Context, vendorID string) (ManagerList, error) {
-	return natsrpc.Call[ListManagersRequest, ManagerList](ctx, c.nc, SubjectListManagers, ListManagersRequest{VendorID: vendorID})
+	return OpListManagers.Call(ctx, c.nc, ListManagersRequest{VendorID: vendorID})
 }
 
 // Authorize returns the user's role at the vendor ("" if none).
 func (c *Client) Authorize(ctx context.Context, vendorID, userID string) (AuthorizeResponse, error) {
-	return natsrpc.Call[AuthorizeRequest, AuthorizeResponse](ctx, c.nc, SubjectAuthorize, AuthorizeRequest{VendorID: vendorID, UserID: userID})
+	return OpAuthorize.Call(ctx, c.nc, AuthorizeRequest{VendorID: vendorID, UserID: userID})
 }
 
 // Facts returns the vendor and all its units.
 func (c *Client) Facts(ctx context.Context, vendorID string) (Facts, error) {
-	return natsrpc.Call[FactsRequest, Facts](ctx, c.nc, SubjectFacts, FactsRequest{VendorID: vendorID})
+	return OpFacts.Call(ctx, c.nc, FactsRequest{VendorID: vendorID})
 }
 
 // Scan pages through every vendor with its units (service to service).
 func (c *Client) Scan(ctx context.Context, r ScanRequest) (ScanPage, error) {
-	return natsrpc.Call[ScanRequest, ScanPage](ctx, c.nc, SubjectScan, r)
+	return OpScan.Call(ctx, c.nc, r)
 }

@@ -2,25 +2,27 @@
 // hotels, their units (tables, rooms), managers and policies.
 package vendors
 
+import "github.com/slotmesh/slotmesh/contracts/natsrpc"
+
 // Service is the micro service name.
 const Service = "vendor"
 
 // Group is the micro endpoint group.
 const Group = "svc.vendor.v1"
 
-// Request subjects.
-const (
-	SubjectCreate       = Group + ".create"       // CreateRequest -> Vendor (actor becomes owner)
-	SubjectGet          = Group + ".get"          // GetRequest -> Vendor (public)
-	SubjectUpdate       = Group + ".update"       // UpdateRequest -> Vendor (managers)
-	SubjectAddUnits     = Group + ".addunits"     // AddUnitsRequest -> AddUnitsResponse (managers)
-	SubjectListUnits    = Group + ".listunits"    // ListUnitsRequest -> UnitPage (public)
-	SubjectUpdateUnit   = Group + ".updateunit"   // UpdateUnitRequest -> Unit (managers)
-	SubjectAddManager   = Group + ".addmanager"   // AddManagerRequest -> Manager (owner)
-	SubjectListManagers = Group + ".listmanagers" // ListManagersRequest -> ManagerList (managers)
-	SubjectAuthorize    = Group + ".authorize"    // AuthorizeRequest -> AuthorizeResponse (service to service)
-	SubjectFacts        = Group + ".facts"        // FactsRequest -> Facts (service to service: booking's resync)
-	SubjectScan         = Group + ".scan"         // ScanRequest -> ScanPage (service to service: search's reindex)
+// Operations: the endpoints serve them, the Client calls them.
+var (
+	OpCreate       = natsrpc.NewOp[CreateRequest, Vendor](Group, "create")                  // actor becomes owner
+	OpGet          = natsrpc.NewOp[GetRequest, Vendor](Group, "get")                        // public
+	OpUpdate       = natsrpc.NewOp[UpdateRequest, Vendor](Group, "update")                  // managers
+	OpAddUnits     = natsrpc.NewOp[AddUnitsRequest, AddUnitsResponse](Group, "addunits")    // managers
+	OpListUnits    = natsrpc.NewOp[ListUnitsRequest, UnitPage](Group, "listunits")          // public
+	OpUpdateUnit   = natsrpc.NewOp[UpdateUnitRequest, Unit](Group, "updateunit")            // managers
+	OpAddManager   = natsrpc.NewOp[AddManagerRequest, Manager](Group, "addmanager")         // owner
+	OpListManagers = natsrpc.NewOp[ListManagersRequest, ManagerList](Group, "listmanagers") // managers
+	OpAuthorize    = natsrpc.NewOp[AuthorizeRequest, AuthorizeResponse](Group, "authorize") // service to service
+	OpFacts        = natsrpc.NewOp[FactsRequest, Facts](Group, "facts")                     // service to service: booking's resync
+	OpScan         = natsrpc.NewOp[ScanRequest, ScanPage](Group, "scan")                    // service to service: search's reindex
 )
 
 // Event subjects, on stream contracts.StreamVendor.

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // The web console in a real browser: headless Chromium driven by chromedp
@@ -134,19 +135,27 @@ func (p *person) eval(expr string) any {
 // wait polls a JavaScript predicate until it holds.
 func (p *person) wait(what, pred string, timeout time.Duration) {
 	p.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
+	poll.Eventually(p.t, timeout, p.name+": "+what, func() error {
 		v, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool]("!!("+pred+")"))
 		if err == nil && v {
-			return
+			return nil
 		}
-		if time.Now().After(deadline) {
-			body, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string]("document.querySelector('main') ? document.querySelector('main').innerText : document.body.innerText"))
-			dlg, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string]("Array.from(document.querySelectorAll('dialog')).map(d => d.innerText).join('\\n')"))
-			p.t.Fatalf("%s: waited %s for %s (%s; err %v)\npage:\n%s\ndialog:\n%s", p.name, timeout, what, pred, err, body, dlg)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return pageState{p, pred, err}
+	})
+}
+
+// pageState is a predicate that did not hold; it reads the page only when
+// the wait fails and says why.
+type pageState struct {
+	p    *person
+	pred string
+	err  error
+}
+
+func (s pageState) Error() string {
+	body, _ := chromedp.Run(s.p.ctx, chromedp.Evaluate[string]("document.querySelector('main') ? document.querySelector('main').innerText : document.body.innerText"))
+	dlg, _ := chromedp.Run(s.p.ctx, chromedp.Evaluate[string]("Array.from(document.querySelectorAll('dialog')).map(d => d.innerText).join('\\n')"))
+	return fmt.Sprintf("%s (err %v)\npage:\n%s\ndialog:\n%s", s.pred, s.err, body, dlg)
 }
 
 // text is the innerText of the first match.
@@ -263,18 +272,16 @@ func (p *person) findResult(hash, vendorSel string) {
 // searchUntil searches again until pred holds.
 func (p *person) searchUntil(hash, pred string) {
 	p.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for i := 0; ; i++ {
+	i := 0
+	poll.Eventually(p.t, 20*time.Second, p.name+": search results with "+pred, func() error {
 		p.route(hash + fmt.Sprintf("&n=%d", i))
+		i++
 		p.wait("search answered", `document.querySelector('.results[aria-busy=false] h2')`, 10*time.Second)
-		if ok, _ := p.eval("!!(" + pred + ")").(bool); ok {
-			return
+		if ok, _ := p.eval("!!(" + pred + ")").(bool); !ok {
+			return fmt.Errorf("results:\n%s", p.text("main"))
 		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("%s: the search results never had %s:\n%s", p.name, pred, p.text("main"))
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // A manager onboards a restaurant in the console and opens the day's book; a
@@ -353,18 +360,16 @@ func findBookAvailRefund(t *testing.T, b context.Context, base string) {
 	mgr.wait("the availed block", `document.querySelector('.block[data-status=AVAILED]')`, 10*time.Second)
 
 	// The diner sees the refund among the past bookings (the archive has it moments later).
-	deadline := time.Now().Add(20 * time.Second)
-	for i := 0; ; i++ {
+	i := 0
+	poll.Eventually(t, 20*time.Second, "the diner to see the refund", func() error {
 		diner.route(fmt.Sprintf("#/bookings?scope=past&n=%d", i))
+		i++
 		diner.wait("my past bookings", `document.querySelector('ul.bookings[aria-busy=false]')`, 10*time.Second)
-		if got := diner.text("li.booking[data-status=AVAILED] .refund"); strings.Contains(got, "Refund €10.00") {
-			break
+		if got := diner.text("li.booking[data-status=AVAILED] .refund"); !strings.Contains(got, "Refund €10.00") {
+			return fmt.Errorf("past bookings:\n%s", diner.text("main"))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the diner never saw the refund:\n%s", diner.text("main"))
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+		return nil
+	})
 	diner.accessible("my past bookings")
 	if got := diner.text("li.booking[data-status=AVAILED] .when"); !strings.Contains(got, "19:00") || !strings.Contains(got, "Europe/Berlin") {
 		t.Fatalf("the past booking's time: %q", got)
@@ -750,7 +755,15 @@ func screenshots(t *testing.T, b context.Context, api *client) {
 		if err := chromedp.Do(p.ctx, chromedp.EmulateViewport(w, h)); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond) // layout after the resize settles (a picture, not a synchronisation)
+		// The picture waits for the page laid out at the new size: the window
+		// has it, no transition or animation runs, and two animation frames
+		// have passed (the second starts after the first's layout is painted).
+		p.wait(fmt.Sprintf("the page settled at %dx%d", w, h), fmt.Sprintf(
+			`window.innerWidth === %d && window.innerHeight === %d && document.getAnimations().every(a => a.playState !== 'running')`, w, h), 10*time.Second)
+		if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](
+			`new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise)); err != nil {
+			t.Fatal(err)
+		}
 		capture := chromedp.FullScreenshot(100)
 		if open, _ := p.eval(`!!document.querySelector('dialog[open]')`).(bool); open {
 			capture = chromedp.CaptureScreenshot() // the viewport: the dialog's backdrop covers only it

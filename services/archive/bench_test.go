@@ -2,13 +2,13 @@ package archive_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/testenv/latency"
 )
 
 // waitReadable polls Get over NATS until id is archived, pausing between
@@ -60,12 +60,9 @@ func BenchmarkProduceToReadable(b *testing.B) {
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
-	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
+	sample := latency.Of(lat)
+	b.ReportMetric(sample.Ms(0.50), "p50-ms")
+	b.ReportMetric(sample.Ms(0.99), "p99-ms")
 
 	// Throughput: b.N events written together, until the last is readable.
 	bmsgs := make([]kafkago.Message, b.N)

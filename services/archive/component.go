@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	wire "github.com/slotmesh/slotmesh/contracts/archive"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/services/archive/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 )
@@ -12,7 +12,7 @@ import (
 // Component is the service as the mesh runs it (services/mesh's registry).
 // Its Postgres schema is migrated only when it keeps the archive there.
 var Component = func() platform.Component {
-	c := platform.NewComponent(wire.Service, ConfigFromEnv, Start, postgres.Schema, postgres.Migrate)
+	c := platform.NewComponent(archive.Service, ConfigFromEnv, Start, postgres.Schema, postgres.Migrate)
 	c.Migrate = func(ctx context.Context, cfg any, pool *pgxpool.Pool) (bool, error) {
 		if a, ok := cfg.(Config); ok && a.Driver() != DriverPostgres {
 			return false, nil

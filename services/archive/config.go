@@ -21,7 +21,7 @@ type Config struct {
 	platform.Config
 	Kafka      kafka.Config
 	ArchiveURL string // ARCHIVE_URL: "" or "postgres" (PG_URL), or cassandra://host1,host2/keyspace?consistency=quorum
-	Instances  int    // SERVICE_INSTANCES: micro instances (concurrent handlers) per process
+	Workers    int    // SERVICE_WORKERS: concurrent handlers per process (ADR 0021)
 	Consumers  int    // ARCHIVE_CONSUMERS: consumer-group members in this process (parallel partitions)
 }
 
@@ -33,7 +33,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Config:     platform.BaseFromEnv(getenv, &errs),
 		Kafka:      kafka.FromEnv(getenv, &errs),
 		ArchiveURL: e.Str("ARCHIVE_URL", ""),
-		Instances:  e.Int("SERVICE_INSTANCES", 4, &errs),
+		Workers:    e.Workers("SERVICE_WORKERS", "SERVICE_INSTANCES", platform.DefaultWorkers, &errs),
 		Consumers:  e.Int("ARCHIVE_CONSUMERS", 2, &errs),
 	}
 	errs = append(errs, c.Validate())
@@ -64,8 +64,8 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("ARCHIVE_URL: %q is neither postgres nor a cassandra:// URL", platform.RedactURL(c.ArchiveURL)))
 	}
-	if c.Instances < 1 || c.Instances > 256 {
-		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
+	if c.Workers < 1 || c.Workers > platform.MaxWorkers {
+		errs = append(errs, fmt.Errorf("SERVICE_WORKERS: %d not in 1..%d", c.Workers, platform.MaxWorkers))
 	}
 	if c.Consumers < 1 || c.Consumers > 64 {
 		errs = append(errs, fmt.Errorf("ARCHIVE_CONSUMERS: %d not in 1..64", c.Consumers))

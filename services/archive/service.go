@@ -8,13 +8,12 @@ package archive
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 
 	"github.com/slotmesh/slotmesh/contracts"
-	wire "github.com/slotmesh/slotmesh/contracts/archive"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/bridge"
 	"github.com/slotmesh/slotmesh/services/archive/adapters/cassandra"
 	"github.com/slotmesh/slotmesh/services/archive/adapters/postgres"
@@ -29,13 +28,7 @@ import (
 const Version = "0.1.0"
 
 // Service is a running archive service.
-type Service struct {
-	deps     *platform.Deps
-	svcs     platform.Services
-	consumer *kafka.Consumer
-	closer   func()
-	log      *slog.Logger
-}
+type Service struct{ *platform.Running }
 
 // Topics are the Kafka topics the archive consumes: those the bridge puts
 // the final booking events on (booking_availed, booking_cancelled,
@@ -51,55 +44,43 @@ func Topics() []string {
 	return out
 }
 
-// Start connects, opens (and migrates) archive_db, begins answering on
-// svc.archive.v1.* and joins the consumer group.
-func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err error) {
+// Start connects, opens (and migrates) archive_db, joins the consumer group
+// and begins answering on svc.archive.v1.*. Stop stops taking requests and
+// leaves the consumer group (the event in hand is finished or left
+// uncommitted), then closes.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
+	log = log.With(platform.KeyService, archive.Service)
+	run := platform.NewRunning(archive.Service, log)
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
+		return nil, run.Fail(err)
 	}
-	log = log.With(platform.KeyService, wire.Service)
-	spec := platform.DepsSpec{Service: wire.Service}
+	spec := platform.DepsSpec{Service: archive.Service}
 	if cfg.Driver() == DriverPostgres {
 		spec.Schema, spec.Migrate = postgres.Schema, postgres.Migrate
 	}
 	deps, err := platform.OpenDeps(ctx, cfg.Config, spec, log)
 	if err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
+		return nil, run.Fail(err)
 	}
-	s = &Service{deps: deps, closer: func() {}, log: log}
-	defer func() {
-		if err != nil {
-			s.closeAll()
-		}
-	}()
+	run.Defer(deps.Close)
 	var store app.Store
 	switch cfg.Driver() {
 	case DriverCassandra:
 		c, err := cassandra.ParseURL(cfg.ArchiveURL)
 		if err != nil {
-			return nil, fmt.Errorf("archive: ARCHIVE_URL: %w", err)
+			return nil, run.Fail(fmt.Errorf("ARCHIVE_URL: %w", err))
 		}
 		cs, err := cassandra.Open(ctx, c)
 		if err != nil {
-			return nil, fmt.Errorf("archive: %w", err)
+			return nil, run.Fail(err)
 		}
-		store, s.closer = cs, cs.Close
+		store = cs
+		run.Defer(cs.Close)
 	default:
 		store = postgres.New(deps.Pool)
 	}
 	a := &app.App{Store: store}
-	s.svcs, err = platform.AddServices(deps.NC, platform.ServiceSpec{
-		Name:        wire.Service,
-		Version:     Version,
-		Description: "the final record of every finished booking, by user and by vendor",
-		Group:       wire.Group,
-		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Instances:   cfg.Instances,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
-	}
-	s.consumer, err = kafka.Consume(ctx, kafka.ConsumerSpec{
+	consumer, err := kafka.Consume(ctx, kafka.ConsumerSpec{
 		Kafka:   cfg.Kafka,
 		Group:   contracts.GroupArchive,
 		Topics:  Topics(),
@@ -108,29 +89,19 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err e
 		Members: cfg.Consumers,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
+		return nil, run.Fail(err)
 	}
-	log.Info("archive service started", "driver", cfg.Driver(), "topics", Topics())
-	return s, nil
-}
-
-// Stop stops taking requests and leaves the consumer group (the event in
-// hand is finished or left uncommitted), then closes.
-func (s *Service) Stop() error {
-	err := s.closeAll()
-	s.log.Info("archive service stopped")
-	return err
-}
-
-func (s *Service) closeAll() error {
-	var errs []error
-	if s.svcs != nil {
-		errs = append(errs, s.svcs.Stop())
+	run.DeferErr(consumer.Stop)
+	log.Info("archive store", "driver", cfg.Driver(), "topics", Topics())
+	if err := run.Serve(deps.NC, platform.ServiceSpec{
+		Name:        archive.Service,
+		Version:     Version,
+		Description: "the final record of every finished booking, by user and by vendor",
+		Group:       archive.Group,
+		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
+		Workers:     cfg.Workers,
+	}); err != nil {
+		return nil, run.Fail(err)
 	}
-	if s.consumer != nil {
-		errs = append(errs, s.consumer.Stop())
-	}
-	s.closer()
-	s.deps.Close()
-	return errors.Join(errs...)
+	return &Service{run}, nil
 }

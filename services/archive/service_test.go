@@ -15,20 +15,21 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/archive"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/bridge"
-	"github.com/slotmesh/slotmesh/services/archive"
+	archivesvc "github.com/slotmesh/slotmesh/services/archive"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 type env struct {
-	cfg    archive.Config
-	client *wire.Client
+	cfg    archivesvc.Config
+	client *archive.Client
 	writer *kafkago.Writer
-	svc    *archive.Service
+	svc    *archivesvc.Service
 }
 
 // start runs the archive on a fresh NATS, database and Kafka broker.
@@ -44,24 +45,24 @@ func start(t testing.TB) *env {
 		"CALL_TIMEOUT":      "5s",
 		"ARCHIVE_CONSUMERS": "2",
 	}
-	cfg, err := archive.ConfigFromEnv(func(k string) string { return vars[k] })
+	cfg, err := archivesvc.ConfigFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The topics exist before anything is produced, with the configured partitions.
-	if err := kafka.EnsureTopics(context.Background(), cfg.Kafka, archive.Topics()...); err != nil {
+	if err := kafka.EnsureTopics(context.Background(), cfg.Kafka, archivesvc.Topics()...); err != nil {
 		t.Fatal(err)
 	}
 	w := kafka.NewWriter(cfg.Kafka)
 	t.Cleanup(func() { _ = w.Close() })
 	nc := n.Connect(t)
-	e := &env{cfg: cfg, client: wire.NewClient(nc), writer: w}
+	e := &env{cfg: cfg, client: archive.NewClient(nc), writer: w}
 	return e
 }
 
 func (e *env) startService(t testing.TB) {
 	t.Helper()
-	svc, err := archive.Start(context.Background(), e.cfg, platform.Discard())
+	svc, err := archivesvc.Start(context.Background(), e.cfg, platform.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func event(t testing.TB, b booking.Booking) contracts.Event {
 func message(t testing.TB, e contracts.Event) kafkago.Message {
 	t.Helper()
 	topic := bridge.TopicOf(e.Type)
-	if !slices.Contains(archive.Topics(), topic) {
+	if !slices.Contains(archivesvc.Topics(), topic) {
 		topic = contracts.TopicBookingCancelled
 	}
 	m, err := kafka.Encode(topic, e)
@@ -135,22 +136,6 @@ func (e *env) produce(t testing.TB, msgs ...kafkago.Message) {
 	}
 }
 
-// eventually polls cond until it returns nil or the deadline passes.
-func eventually(t testing.TB, what string, d time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %s: %v", what, d, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
@@ -158,7 +143,7 @@ func ctx(t testing.TB) context.Context {
 }
 
 // listAll pages through r and returns every item.
-func listAll(t testing.TB, c *wire.Client, r wire.ListRequest) ([]booking.Booking, int, error) {
+func listAll(t testing.TB, c *archive.Client, r archive.ListRequest) ([]booking.Booking, int, error) {
 	var out []booking.Booking
 	pages := 0
 	for {
@@ -240,8 +225,8 @@ func TestArchiveFromKafka(t *testing.T) {
 
 	mine := all[:5]
 	want := newestFirst(mine)
-	eventually(t, "the user's five bookings archived at their highest versions", 30*time.Second, func() error {
-		got, _, err := listAll(t, e.client, wire.ListRequest{UserID: user})
+	poll.Eventually(t, 30*time.Second, "the user's five bookings archived at their highest versions", func() error {
+		got, _, err := listAll(t, e.client, archive.ListRequest{UserID: user})
 		if err != nil {
 			return err
 		}
@@ -270,22 +255,22 @@ func TestArchiveFromKafka(t *testing.T) {
 			}
 		}
 		// Pages of two over the user's five.
-		got, pages, err := listAll(t, e.client, wire.ListRequest{UserID: user, Limit: 2})
+		got, pages, err := listAll(t, e.client, archive.ListRequest{UserID: user, Limit: 2})
 		if err != nil || fmt.Sprint(ids(got)) != fmt.Sprint(want) || pages != 3 {
 			t.Fatalf("user pages of 2: %v in %d pages, %v; want %v", ids(got), pages, err, want)
 		}
 		// The vendor view includes the other user's booking and not v2's.
-		got, _, err = listAll(t, e.client, wire.ListRequest{VendorID: v1, Limit: 1})
+		got, _, err = listAll(t, e.client, archive.ListRequest{VendorID: v1, Limit: 1})
 		wantV1 := newestFirst([]booking.Booking{all[0], all[1], all[4], all[5]})
 		if err != nil || fmt.Sprint(ids(got)) != fmt.Sprint(wantV1) {
 			t.Fatalf("vendor v1: %v, %v; want %v", ids(got), err, wantV1)
 		}
-		got, _, err = listAll(t, e.client, wire.ListRequest{VendorID: v2, Status: booking.StatusNoShow})
+		got, _, err = listAll(t, e.client, archive.ListRequest{VendorID: v2, Status: booking.StatusNoShow})
 		if err != nil || fmt.Sprint(ids(got)) != fmt.Sprint([]string{all[2].ID}) {
 			t.Fatalf("vendor v2 no-shows: %v, %v", ids(got), err)
 		}
 		from := base.AddDate(0, -1, -1)
-		got, _, err = listAll(t, e.client, wire.ListRequest{UserID: user, From: &from})
+		got, _, err = listAll(t, e.client, archive.ListRequest{UserID: user, From: &from})
 		if err != nil || fmt.Sprint(ids(got)) != fmt.Sprint(want[:3]) {
 			t.Fatalf("user from %s: %v, %v", from, ids(got), err)
 		}
@@ -323,7 +308,7 @@ func readDeadLetters(t *testing.T, cfg kafka.Config, n int) []kafkago.Message {
 	c := &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Timeout: 5 * time.Second}
 	topic := contracts.DeadLetterTopic(contracts.GroupArchive)
 	var out []kafkago.Message
-	eventually(t, fmt.Sprintf("%d dead letters", n), 30*time.Second, func() error {
+	poll.Eventually(t, 30*time.Second, fmt.Sprintf("%d dead letters", n), func() error {
 		out = out[:0]
 		for p := range cfg.Partitions {
 			res, err := c.Fetch(ctx(t), &kafkago.FetchRequest{Topic: topic, Partition: p, Offset: 0, MinBytes: 1, MaxBytes: 1 << 20, MaxWait: 10 * time.Millisecond})
@@ -358,10 +343,10 @@ func readDeadLetters(t *testing.T, cfg kafka.Config, n int) []kafkago.Message {
 func waitCaughtUp(t *testing.T, cfg kafka.Config) {
 	t.Helper()
 	c := &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Timeout: 5 * time.Second}
-	eventually(t, "the archive group caught up", 30*time.Second, func() error {
+	poll.Eventually(t, 30*time.Second, "the archive group caught up", func() error {
 		req := &kafkago.ListOffsetsRequest{Topics: map[string][]kafkago.OffsetRequest{}}
 		parts := map[string][]int{}
-		for _, topic := range archive.Topics() {
+		for _, topic := range archivesvc.Topics() {
 			for p := range cfg.Partitions {
 				req.Topics[topic] = append(req.Topics[topic], kafkago.LastOffsetOf(p))
 				parts[topic] = append(parts[topic], p)
@@ -397,12 +382,12 @@ func rewind(t *testing.T, cfg kafka.Config) {
 	t.Helper()
 	c := &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Timeout: 5 * time.Second}
 	req := &kafkago.OffsetCommitRequest{GroupID: contracts.GroupArchive, GenerationID: -1, Topics: map[string][]kafkago.OffsetCommit{}}
-	for _, topic := range archive.Topics() {
+	for _, topic := range archivesvc.Topics() {
 		for p := range cfg.Partitions {
 			req.Topics[topic] = append(req.Topics[topic], kafkago.OffsetCommit{Partition: p, Offset: 0})
 		}
 	}
-	eventually(t, "rewind the group", 15*time.Second, func() error {
+	poll.Eventually(t, 15*time.Second, "rewind the group", func() error {
 		res, err := c.OffsetCommit(ctx(t), req)
 		if err != nil {
 			return err
@@ -426,17 +411,17 @@ func TestRequestValidation(t *testing.T) {
 	from, to := time.Now(), time.Now().Add(-time.Hour)
 	for _, c := range []struct {
 		name  string
-		r     wire.ListRequest
+		r     archive.ListRequest
 		field string
 	}{
-		{"neither user nor vendor", wire.ListRequest{}, "user_id"},
-		{"both", wire.ListRequest{UserID: "u", VendorID: "v"}, "vendor_id"},
-		{"limit too big", wire.ListRequest{UserID: "u", Limit: wire.MaxLimit + 1}, "limit"},
-		{"negative limit", wire.ListRequest{UserID: "u", Limit: -1}, "limit"},
-		{"status not final", wire.ListRequest{UserID: "u", Status: booking.StatusConfirmed}, "status"},
-		{"to before from", wire.ListRequest{UserID: "u", From: &from, To: &to}, "to"},
-		{"bad cursor", wire.ListRequest{UserID: "u", Cursor: "%%%"}, "cursor"},
-		{"forged cursor", wire.ListRequest{VendorID: "v", Cursor: "cGcxfDEyfA"}, "cursor"},
+		{"neither user nor vendor", archive.ListRequest{}, "user_id"},
+		{"both", archive.ListRequest{UserID: "u", VendorID: "v"}, "vendor_id"},
+		{"limit too big", archive.ListRequest{UserID: "u", Limit: archive.MaxLimit + 1}, "limit"},
+		{"negative limit", archive.ListRequest{UserID: "u", Limit: -1}, "limit"},
+		{"status not final", archive.ListRequest{UserID: "u", Status: booking.StatusConfirmed}, "status"},
+		{"to before from", archive.ListRequest{UserID: "u", From: &from, To: &to}, "to"},
+		{"bad cursor", archive.ListRequest{UserID: "u", Cursor: "%%%"}, "cursor"},
+		{"forged cursor", archive.ListRequest{VendorID: "v", Cursor: "cGcxfDEyfA"}, "cursor"},
 	} {
 		_, err := e.client.List(ctx(t), c.r)
 		ae, ok := apperr.As(err)
@@ -445,7 +430,7 @@ func TestRequestValidation(t *testing.T) {
 		}
 	}
 	// Every problem at once.
-	_, err := e.client.List(ctx(t), wire.ListRequest{Limit: 1000, Status: "BOGUS"})
+	_, err := e.client.List(ctx(t), archive.ListRequest{Limit: 1000, Status: "BOGUS"})
 	ae, _ := apperr.As(err)
 	if ae == nil || len(ae.Details["fields"].([]any)) != 3 {
 		t.Fatalf("three problems: %v", err)
@@ -456,7 +441,7 @@ func TestRequestValidation(t *testing.T) {
 	if _, err := e.client.Get(ctx(t), newID()); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("Get unknown: %v", err)
 	}
-	p, err := e.client.List(ctx(t), wire.ListRequest{UserID: newID()})
+	p, err := e.client.List(ctx(t), archive.ListRequest{UserID: newID()})
 	if err != nil || p.Items == nil || len(p.Items) != 0 || p.NextCursor != "" {
 		t.Fatalf("empty list: %+v %v", p, err)
 	}
@@ -470,17 +455,17 @@ func TestConfig(t *testing.T) {
 		driver string
 		ok     bool
 	}{
-		{"defaults", nil, archive.DriverPostgres, true},
-		{"postgres", map[string]string{"ARCHIVE_URL": "postgres"}, archive.DriverPostgres, true},
-		{"cassandra", map[string]string{"ARCHIVE_URL": "cassandra://c1:9042,c2/slotmesh_archive?consistency=quorum"}, archive.DriverCassandra, true},
-		{"cassandra without keyspace", map[string]string{"ARCHIVE_URL": "cassandra://c1"}, archive.DriverCassandra, false},
+		{"defaults", nil, archivesvc.DriverPostgres, true},
+		{"postgres", map[string]string{"ARCHIVE_URL": "postgres"}, archivesvc.DriverPostgres, true},
+		{"cassandra", map[string]string{"ARCHIVE_URL": "cassandra://c1:9042,c2/slotmesh_archive?consistency=quorum"}, archivesvc.DriverCassandra, true},
+		{"cassandra without keyspace", map[string]string{"ARCHIVE_URL": "cassandra://c1"}, archivesvc.DriverCassandra, false},
 		{"unknown driver", map[string]string{"ARCHIVE_URL": "mongodb://m/archive"}, "mongodb", false},
 		{"unknown driver with a password", map[string]string{"ARCHIVE_URL": "mongodb://me:hunter2@m1:1,m2:2/archive"}, "mongodb", false},
-		{"bad consumers", map[string]string{"ARCHIVE_CONSUMERS": "0"}, archive.DriverPostgres, false},
-		{"bad kafka", map[string]string{"KAFKA_BROKERS": "nope"}, archive.DriverPostgres, false},
+		{"bad consumers", map[string]string{"ARCHIVE_CONSUMERS": "0"}, archivesvc.DriverPostgres, false},
+		{"bad kafka", map[string]string{"KAFKA_BROKERS": "nope"}, archivesvc.DriverPostgres, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := archive.ConfigFromEnv(func(k string) string { return c.env[k] })
+			cfg, err := archivesvc.ConfigFromEnv(func(k string) string { return c.env[k] })
 			if (err == nil) != c.ok || cfg.Driver() != c.driver {
 				t.Fatalf("driver %q err %v; want %q ok=%v", cfg.Driver(), err, c.driver, c.ok)
 			}
@@ -490,10 +475,10 @@ func TestConfig(t *testing.T) {
 		})
 	}
 	// All problems at once.
-	_, err := archive.ConfigFromEnv(func(k string) string {
-		return map[string]string{"ARCHIVE_URL": "cassandra://c1/Bad", "ARCHIVE_CONSUMERS": "0", "SERVICE_INSTANCES": "x"}[k]
+	_, err := archivesvc.ConfigFromEnv(func(k string) string {
+		return map[string]string{"ARCHIVE_URL": "cassandra://c1/Bad", "ARCHIVE_CONSUMERS": "0", "SERVICE_WORKERS": "x"}[k]
 	})
-	for _, want := range []string{"ARCHIVE_URL", "ARCHIVE_CONSUMERS", "SERVICE_INSTANCES"} {
+	for _, want := range []string{"ARCHIVE_URL", "ARCHIVE_CONSUMERS", "SERVICE_WORKERS"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not name %s", err, want)
 		}

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,9 +20,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	wire "github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/booking/adapters/postgres"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/latency"
 	"github.com/slotmesh/slotmesh/testenv/procstat"
 )
 
@@ -96,15 +96,15 @@ func BenchmarkBookingMeshVsPgbench(b *testing.B) {
 	if f := failed.Load(); f > 0 {
 		b.Fatalf("%d of %d bookings did not answer 201", f, n)
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	sample := latency.Of(lat)
 	meshRate := float64(n) / elapsed.Seconds()
-	p50, p99 := lat[n/2], lat[n*99/100]
+	p50, p99 := sample.At(0.50), sample.At(0.99)
 
 	quiet("pgbench") // the mesh has digested the bookings' events
 	tps := runPgbench(b, pgbench, s.PGURL)
 	b.ReportMetric(meshRate, "mesh_bookings/s")
-	b.ReportMetric(float64(p50.Microseconds())/1000, "p50_ms")
-	b.ReportMetric(float64(p99.Microseconds())/1000, "p99_ms")
+	b.ReportMetric(sample.Ms(0.50), "p50_ms")
+	b.ReportMetric(sample.Ms(0.99), "p99_ms")
 	b.ReportMetric(tps, "pgbench_tps")
 	b.ReportMetric(100*meshRate/tps, "mesh_%_of_raw")
 	fmt.Fprintf(os.Stdout, "\nbooking through the gateway: %d bookings, %d concurrent: %.0f bookings/s, p50 %s, p99 %s\n"+
@@ -294,7 +294,7 @@ func BenchmarkTwoHundredBookersTenUnits(b *testing.B) {
 				defer wg.Done()
 				ctx, cancel := context.WithTimeout(as(uuid.NewString(), uuid.NewString()), time.Minute)
 				defer cancel()
-				if _, err := s.bookings.Create(ctx, wire.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, PaymentMethod: "pm_card_visa"}); err == nil {
+				if _, err := s.bookings.Create(ctx, booking.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, PaymentMethod: "pm_card_visa"}); err == nil {
 					confirmed.Add(1)
 				}
 			}()

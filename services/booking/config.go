@@ -11,7 +11,7 @@ import (
 // Config of the booking service.
 type Config struct {
 	platform.Config
-	Instances      int           // SERVICE_INSTANCES
+	Workers        int           // BOOKING_WORKERS: concurrent handlers per process (ADR 0021)
 	HoldTTL        time.Duration // HOLD_TTL: a BLOCKED hold's life while its payment is unknown
 	PaymentTimeout time.Duration // PAYMENT_TIMEOUT: one deposit charge
 	SweepEvery     time.Duration // SWEEP_INTERVAL
@@ -25,14 +25,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	e := platform.Env(getenv)
 	c := Config{
 		Config:         platform.BaseFromEnv(getenv, &errs),
-		Instances:      e.Int("BOOKING_INSTANCES", 16, &errs),
+		Workers:        e.Workers("BOOKING_WORKERS", "BOOKING_INSTANCES", 16, &errs),
 		HoldTTL:        e.Duration("HOLD_TTL", 2*time.Minute, &errs),
 		PaymentTimeout: e.Duration("PAYMENT_TIMEOUT", 3*time.Second, &errs),
 		SweepEvery:     e.Duration("SWEEP_INTERVAL", time.Second, &errs),
 		HoldRetries:    e.Int("HOLD_RETRIES", 4, &errs),
 	}
 	if getenv("PG_MAX_CONNS") == "" {
-		c.PGMaxConns = c.Instances + 8 // a connection per concurrent handler, and the relay, sweeper and consumers
+		c.PGMaxConns = c.Workers + 8 // a connection per concurrent handler, and the relay, sweeper and consumers
 	}
 	if getenv("CALL_TIMEOUT") == "" {
 		c.CallTimeout = 10 * time.Second // a booking waits for payment
@@ -47,8 +47,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	errs := []error{c.Config.Validate()}
-	if c.Instances < 1 || c.Instances > 256 {
-		errs = append(errs, fmt.Errorf("BOOKING_INSTANCES: %d not in 1..256", c.Instances))
+	if c.Workers < 1 || c.Workers > platform.MaxWorkers {
+		errs = append(errs, fmt.Errorf("BOOKING_WORKERS: %d not in 1..%d", c.Workers, platform.MaxWorkers))
 	}
 	if c.HoldTTL < time.Second {
 		errs = append(errs, fmt.Errorf("HOLD_TTL: %s is too short", c.HoldTTL))

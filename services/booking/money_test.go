@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,9 +12,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // The money invariant (ADR 0017), checked in the databases themselves: for
@@ -35,7 +37,7 @@ func drained(t testing.TB, s sys, d time.Duration) {
 	ctx := context.Background()
 	conn := testenv.PGConn(t, s.PGURL)
 	var left string
-	waitFor(t, d, "money to drain", func() bool {
+	poll.Eventually(t, d, "money to drain", func() error {
 		err := conn.QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM bookingdb.dues) || ' dues, ' ||
 			(SELECT count(*) FROM bookingdb.changes WHERE state = 'open') || ' open changes, ' ||
@@ -44,7 +46,13 @@ func drained(t testing.TB, s sys, d time.Duration) {
 			(SELECT count(*) FROM paymentdb.payments WHERE status = 'succeeded' AND void_requested) || ' voids owing, ' ||
 			(SELECT count(*) FROM bookingdb.bookings WHERE deposit_status IN ('refund_pending', 'void_pending')
 			   OR status = 'BLOCKED') || ' bookings settling'`).Scan(&left)
-		return err == nil && left == "0 dues, 0 open changes, 0 pending charges, 0 pending refunds, 0 voids owing, 0 bookings settling"
+		if err != nil {
+			return err
+		}
+		if left != "0 dues, 0 open changes, 0 pending charges, 0 pending refunds, 0 voids owing, 0 bookings settling" {
+			return errors.New(left)
+		}
+		return nil
 	})
 }
 
@@ -107,7 +115,7 @@ func TestDoubleClickPartyChange(t *testing.T) {
 	t.Parallel()
 	s, _, _, diner, v := perGuest(t, 6)
 	for trial := range 6 {
-		b, err := s.bookings.Create(as(diner, fmt.Sprint("dc", trial)), wire.CreateRequest{VendorID: v.ID, Start: slot(5+trial, 19), PartySize: 2, PaymentMethod: payment.CardVisa})
+		b, err := s.bookings.Create(as(diner, fmt.Sprint("dc", trial)), booking.CreateRequest{VendorID: v.ID, Start: slot(5+trial, 19), PartySize: 2, PaymentMethod: payment.CardVisa})
 		if err != nil || b.Deposit.Amount != 3000 {
 			t.Fatalf("book: %+v %v", b, err)
 		}
@@ -117,12 +125,12 @@ func TestDoubleClickPartyChange(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		answers := make([]error, 3)
-		got := make([]wire.Booking, 3)
+		got := make([]booking.Booking, 3)
 		start := make(chan struct{})
 		for i := range 3 {
 			wg.Go(func() {
 				<-start
-				got[i], answers[i] = s.bookings.Update(as(diner, key), wire.UpdateRequest{ID: b.ID, PartySize: party(6)})
+				got[i], answers[i] = s.bookings.Update(as(diner, key), booking.UpdateRequest{ID: b.ID, PartySize: party(6)})
 			})
 		}
 		close(start)
@@ -160,7 +168,7 @@ func TestChangeAgainstCancel(t *testing.T) {
 	t.Parallel()
 	s, _, _, diner, v := perGuest(t, 4)
 	for trial := range 8 {
-		b, err := s.bookings.Create(as(diner, fmt.Sprint("pc", trial)), wire.CreateRequest{VendorID: v.ID, Start: slot(5+trial%4, 12+trial), PartySize: 3, PaymentMethod: payment.CardVisa})
+		b, err := s.bookings.Create(as(diner, fmt.Sprint("pc", trial)), booking.CreateRequest{VendorID: v.ID, Start: slot(5+trial%4, 12+trial), PartySize: 3, PaymentMethod: payment.CardVisa})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +177,7 @@ func TestChangeAgainstCancel(t *testing.T) {
 		start := make(chan struct{})
 		wg.Go(func() {
 			<-start
-			_, upErr = s.bookings.Update(as(diner, ""), wire.UpdateRequest{ID: b.ID, PartySize: party(1 + 4*(trial%2))})
+			_, upErr = s.bookings.Update(as(diner, ""), booking.UpdateRequest{ID: b.ID, PartySize: party(1 + 4*(trial%2))})
 		})
 		wg.Go(func() {
 			<-start
@@ -197,14 +205,14 @@ func TestChangeAgainstCancel(t *testing.T) {
 func TestTopUpWithoutAnswerIsVoided(t *testing.T) {
 	t.Parallel()
 	s, pc, _, diner, v := perGuest(t, 2)
-	b, err := s.bookings.Create(as(diner, "t1"), wire.CreateRequest{VendorID: v.ID, Start: slot(6, 20), PartySize: 2, PaymentMethod: payment.CardVisa})
+	b, err := s.bookings.Create(as(diner, "t1"), booking.CreateRequest{VendorID: v.ID, Start: slot(6, 20), PartySize: 2, PaymentMethod: payment.CardVisa})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Mesh.StopService("payment"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.bookings.Update(as(diner, "t1-up"), wire.UpdateRequest{ID: b.ID, PartySize: party(5)})
+	_, err = s.bookings.Update(as(diner, "t1-up"), booking.UpdateRequest{ID: b.ID, PartySize: party(5)})
 	if c := apperr.CodeOf(err); c != apperr.Unavailable {
 		t.Fatalf("a top-up with payment down: %v, want unavailable", err)
 	}
@@ -213,7 +221,7 @@ func TestTopUpWithoutAnswerIsVoided(t *testing.T) {
 		t.Fatalf("the booking changed: %+v %v", got, err)
 	}
 	// The same key again answers the same outcome, without a second try.
-	if _, err := s.bookings.Update(as(diner, "t1-up"), wire.UpdateRequest{ID: b.ID, PartySize: party(5)}); apperr.CodeOf(err) != apperr.Unavailable {
+	if _, err := s.bookings.Update(as(diner, "t1-up"), booking.UpdateRequest{ID: b.ID, PartySize: party(5)}); apperr.CodeOf(err) != apperr.Unavailable {
 		t.Fatalf("replay: %v", err)
 	}
 	if err := s.Mesh.StartService(context.Background(), "payment"); err != nil {
@@ -234,7 +242,7 @@ func TestTopUpWithoutAnswerIsVoided(t *testing.T) {
 		t.Fatalf("the unanswered top-up's key was never voided: %+v", l.Payments)
 	}
 	// A new try is a new change under a new key, and goes through.
-	up, err := s.bookings.Update(as(diner, "t1-up2"), wire.UpdateRequest{ID: b.ID, PartySize: party(5)})
+	up, err := s.bookings.Update(as(diner, "t1-up2"), booking.UpdateRequest{ID: b.ID, PartySize: party(5)})
 	if err != nil || up.Deposit.Amount != 7500 {
 		t.Fatalf("again with payment back: %+v %v", up, err)
 	}
@@ -260,7 +268,7 @@ func TestQuantityTwoBookersNeverFail(t *testing.T) {
 		for i := range bookers {
 			wg.Go(func() {
 				<-start
-				_, errs[i] = s.bookings.Create(as(uuid.NewString(), uuid.NewString()), wire.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, Quantity: 2, PaymentMethod: payment.CardVisa})
+				_, errs[i] = s.bookings.Create(as(uuid.NewString(), uuid.NewString()), booking.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, Quantity: 2, PaymentMethod: payment.CardVisa})
 			})
 		}
 		close(start)
@@ -298,17 +306,23 @@ func TestDeadlockedHoldIsRetried(t *testing.T) {
 	ctx := context.Background()
 	// Booking's copy of the units (fed by events; an availability read
 	// makes sure it has them).
-	if _, err := s.bookings.Availability(ctx, wire.AvailabilityRequest{VendorID: v.ID, Date: at.Format("2006-01-02"), PartySize: 2}); err != nil {
+	if _, err := s.bookings.Availability(ctx, booking.AvailabilityRequest{VendorID: v.ID, Date: at.Format("2006-01-02"), PartySize: 2}); err != nil {
 		t.Fatal(err)
 	}
 	other := testenv.PGConn(t, s.PGURL)
 	var units []string
-	waitFor(t, 10*time.Second, "booking's copy of both units", func() bool {
+	poll.Eventually(t, 10*time.Second, "booking's copy of both units", func() error {
 		rows, err := other.Query(ctx, `SELECT id::text FROM bookingdb.units WHERE vendor_id = $1 ORDER BY capacity, id`, v.ID)
 		if err == nil {
 			units, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		}
-		return err == nil && len(units) == 2
+		if err != nil {
+			return err
+		}
+		if len(units) != 2 {
+			return fmt.Errorf("units %v", units)
+		}
+		return nil
 	})
 	tx, err := other.Begin(ctx)
 	if err != nil {
@@ -325,15 +339,20 @@ func TestDeadlockedHoldIsRetried(t *testing.T) {
 	go func() {
 		bctx, cancel := context.WithTimeout(as(uuid.NewString(), "dl"), 30*time.Second)
 		defer cancel()
-		_, err := s.bookings.Create(bctx, wire.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, Quantity: 2, PaymentMethod: payment.CardVisa})
+		_, err := s.bookings.Create(bctx, booking.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, Quantity: 2, PaymentMethod: payment.CardVisa})
 		booked <- err
 	}()
 	watch := testenv.PGConn(t, s.PGURL)
-	waitFor(t, 10*time.Second, "the booker to wait for the held unit", func() bool {
+	poll.Eventually(t, 10*time.Second, "the booker to wait for the held unit", func() error {
 		var n int
-		err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-			AND application_name = 'slotmesh-bookingdb' AND wait_event_type = 'Lock'`).Scan(&n)
-		return err == nil && n == 1
+		if err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND application_name = 'slotmesh-bookingdb' AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			return err
+		}
+		if n != 1 {
+			return fmt.Errorf("%d sessions waiting for a lock", n)
+		}
+		return nil
 	})
 	// Now ask for the booker's unit: a cycle. The booker is the victim.
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM bookingdb.units WHERE id = $1 FOR UPDATE`, units[0]); err != nil {

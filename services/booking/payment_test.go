@@ -9,10 +9,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // fast settles quickly: short holds, a quick sweeper and reconciler.
@@ -25,7 +26,7 @@ func startFast(t testing.TB) sys {
 	t.Helper()
 	s := testenv.StartAll(t, fast)
 	nc := s.Conn(t)
-	return sys{System: s, nc: nc, bookings: wire.NewClient(nc), vendors: nil}
+	return sys{System: s, nc: nc, bookings: booking.NewClient(nc), vendors: nil}
 }
 
 // money is what a booking's payments kept: charged minus refunded.
@@ -44,18 +45,6 @@ func money(t testing.TB, pc *payment.Client, bookingID string) (charged, kept in
 	return charged, kept
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func TestDepositChargedDeclinedAndRefunded(t *testing.T) {
 	t.Parallel()
 	s := startFast(t)
@@ -64,7 +53,7 @@ func TestDepositChargedDeclinedAndRefunded(t *testing.T) {
 	owner, diner := uuid.NewString(), uuid.NewString()
 	v := s.restaurant(t, owner, 1500, 1, 4)
 	at := slot(4, 13)
-	req := wire.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, PaymentMethod: payment.CardDeclined}
+	req := booking.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, PaymentMethod: payment.CardDeclined}
 
 	// Declined: 402, FAILED, the only unit free again at once.
 	_, err := s.bookings.Create(as(diner, "d1"), req)
@@ -76,7 +65,7 @@ func TestDepositChargedDeclinedAndRefunded(t *testing.T) {
 	}
 	req.PaymentMethod = payment.CardVisa
 	b, err := s.bookings.Create(as(diner, "ok"), req)
-	if err != nil || b.Status != wire.StatusConfirmed || b.Deposit.Status != "charged" || b.Deposit.Amount != 1500 {
+	if err != nil || b.Status != booking.StatusConfirmed || b.Deposit.Status != "charged" || b.Deposit.Amount != 1500 {
 		t.Fatalf("after a decline the slot must be free: %+v %v", b, err)
 	}
 	if charged, kept := money(t, pc, b.ID); charged != 1500 || kept != 1500 {
@@ -84,7 +73,7 @@ func TestDepositChargedDeclinedAndRefunded(t *testing.T) {
 	}
 	// Cancel well before the free window closes: refunded in full.
 	c, err := s.bookings.Cancel(as(diner, ""), b.ID)
-	if err != nil || c.Status != wire.StatusCancelled || c.Refund == nil || c.Refund.Amount != 1500 || c.Refund.Status != "refunded" {
+	if err != nil || c.Status != booking.StatusCancelled || c.Refund == nil || c.Refund.Amount != 1500 || c.Refund.Status != "refunded" {
 		t.Fatalf("cancel: %+v %v", c, err)
 	}
 	if _, kept := money(t, pc, b.ID); kept != 0 {
@@ -96,7 +85,7 @@ func TestDepositChargedDeclinedAndRefunded(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, err := s.bookings.Avail(as(owner, ""), b2.ID)
-	if err != nil || a.Status != wire.StatusAvailed || a.Refund == nil || a.Refund.Status != "refunded" {
+	if err != nil || a.Status != booking.StatusAvailed || a.Refund == nil || a.Refund.Status != "refunded" {
 		t.Fatalf("avail: %+v %v", a, err)
 	}
 	if _, kept := money(t, pc, b2.ID); kept != 0 {
@@ -124,18 +113,18 @@ func TestLargerPartyThenCancelRefundsEveryCharge(t *testing.T) {
 	s, pc, owner, diner, v := perGuest(t, 2)
 	party := func(n int) *int { return &n }
 
-	b, err := s.bookings.Create(as(diner, "g1"), wire.CreateRequest{VendorID: v.ID, Start: slot(5, 19), PartySize: 3, PaymentMethod: payment.CardVisa})
+	b, err := s.bookings.Create(as(diner, "g1"), booking.CreateRequest{VendorID: v.ID, Start: slot(5, 19), PartySize: 3, PaymentMethod: payment.CardVisa})
 	if err != nil || b.Deposit.Amount != 4500 || b.Deposit.Status != "charged" {
 		t.Fatalf("book 3: %+v %v", b, err)
 	}
-	b, err = s.bookings.Update(as(diner, "g1-5"), wire.UpdateRequest{ID: b.ID, PartySize: party(5)})
+	b, err = s.bookings.Update(as(diner, "g1-5"), booking.UpdateRequest{ID: b.ID, PartySize: party(5)})
 	if err != nil || b.Deposit.Amount != 7500 {
 		t.Fatalf("party of 5: %+v %v", b, err)
 	}
 	if charged, kept := money(t, pc, b.ID); charged != 7500 || kept != 7500 {
 		t.Fatalf("after the larger party: charged %d kept %d, want 7500/7500", charged, kept)
 	}
-	b, err = s.bookings.Update(as(diner, "g1-4"), wire.UpdateRequest{ID: b.ID, PartySize: party(4)})
+	b, err = s.bookings.Update(as(diner, "g1-4"), booking.UpdateRequest{ID: b.ID, PartySize: party(4)})
 	if err != nil || b.Deposit.Amount != 6000 {
 		t.Fatalf("party of 4: %+v %v", b, err)
 	}
@@ -143,22 +132,22 @@ func TestLargerPartyThenCancelRefundsEveryCharge(t *testing.T) {
 		t.Fatalf("after the smaller party the ledger keeps %d, want 6000", kept)
 	}
 	c, err := s.bookings.Cancel(as(diner, ""), b.ID)
-	if err != nil || c.Status != wire.StatusCancelled || c.Refund == nil || c.Refund.Amount != 6000 || c.Refund.Status != "refunded" || c.Deposit.Status != "refunded" {
+	if err != nil || c.Status != booking.StatusCancelled || c.Refund == nil || c.Refund.Amount != 6000 || c.Refund.Status != "refunded" || c.Deposit.Status != "refunded" {
 		t.Fatalf("cancel: %+v %v", c, err)
 	}
 	if _, kept := money(t, pc, b.ID); kept != 0 {
 		t.Fatalf("cancelled booking keeps %d", kept)
 	}
 
-	b2, err := s.bookings.Create(as(diner, "g2"), wire.CreateRequest{VendorID: v.ID, Start: slot(6, 19), PartySize: 2, PaymentMethod: payment.CardVisa})
+	b2, err := s.bookings.Create(as(diner, "g2"), booking.CreateRequest{VendorID: v.ID, Start: slot(6, 19), PartySize: 2, PaymentMethod: payment.CardVisa})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err = s.bookings.Update(as(diner, "g2-6"), wire.UpdateRequest{ID: b2.ID, PartySize: party(6)}); err != nil {
+	if _, err = s.bookings.Update(as(diner, "g2-6"), booking.UpdateRequest{ID: b2.ID, PartySize: party(6)}); err != nil {
 		t.Fatal(err)
 	}
 	a, err := s.bookings.Avail(as(owner, ""), b2.ID)
-	if err != nil || a.Status != wire.StatusAvailed || a.Refund == nil || a.Refund.Amount != 9000 || a.Refund.Status != "refunded" {
+	if err != nil || a.Status != booking.StatusAvailed || a.Refund == nil || a.Refund.Amount != 9000 || a.Refund.Status != "refunded" {
 		t.Fatalf("avail: %+v %v", a, err)
 	}
 	if charged, kept := money(t, pc, b2.ID); charged != 9000 || kept != 0 {
@@ -173,7 +162,7 @@ func TestLargerPartyThenCancelRefundsEveryCharge(t *testing.T) {
 func TestSmallerPartyRefundSurvivesPaymentOutage(t *testing.T) {
 	t.Parallel()
 	s, pc, _, diner, v := perGuest(t, 1)
-	b, err := s.bookings.Create(as(diner, "s1"), wire.CreateRequest{VendorID: v.ID, Start: slot(5, 20), PartySize: 4, PaymentMethod: payment.CardVisa})
+	b, err := s.bookings.Create(as(diner, "s1"), booking.CreateRequest{VendorID: v.ID, Start: slot(5, 20), PartySize: 4, PaymentMethod: payment.CardVisa})
 	if err != nil || b.Deposit.Amount != 6000 {
 		t.Fatalf("book 4: %+v %v", b, err)
 	}
@@ -181,7 +170,7 @@ func TestSmallerPartyRefundSurvivesPaymentOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	two := 2
-	b, err = s.bookings.Update(as(diner, "s1-2"), wire.UpdateRequest{ID: b.ID, PartySize: &two})
+	b, err = s.bookings.Update(as(diner, "s1-2"), booking.UpdateRequest{ID: b.ID, PartySize: &two})
 	if err != nil || b.PartySize != 2 || b.Deposit.Amount != 3000 {
 		t.Fatalf("party of 2 while payment is down: %+v %v", b, err)
 	}
@@ -189,9 +178,11 @@ func TestSmallerPartyRefundSurvivesPaymentOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var kept int64
-	waitFor(t, 30*time.Second, "the owed 3000 to be refunded", func() bool {
-		_, kept = money(t, pc, b.ID)
-		return kept == 3000
+	poll.Eventually(t, 30*time.Second, "the owed 3000 to be refunded", func() error {
+		if _, kept = money(t, pc, b.ID); kept != 3000 {
+			return fmt.Errorf("kept %d", kept)
+		}
+		return nil
 	})
 	// Cancelling in time gives back the rest, and no more.
 	c, err := s.bookings.Cancel(as(diner, ""), b.ID)
@@ -212,22 +203,25 @@ func TestUnansweredPaymentExpiresWithoutOrphanCharge(t *testing.T) {
 	pc := payment.NewClient(s.nc)
 	owner, diner := uuid.NewString(), uuid.NewString()
 	v := s.restaurant(t, owner, 900, 1, 4)
-	b, err := s.bookings.Create(as(diner, "t1"), wire.CreateRequest{VendorID: v.ID, Start: slot(4, 15), PartySize: 2, PaymentMethod: payment.CardTimeout})
-	if err != nil || b.Status != wire.StatusBlocked || b.ExpiresAt == nil {
+	b, err := s.bookings.Create(as(diner, "t1"), booking.CreateRequest{VendorID: v.ID, Start: slot(4, 15), PartySize: 2, PaymentMethod: payment.CardTimeout})
+	if err != nil || b.Status != booking.StatusBlocked || b.ExpiresAt == nil {
 		t.Fatalf("unanswered payment: %+v %v", b, err)
 	}
-	var last wire.Booking
-	defer func() { t.Logf("last seen: %s deposit %s", last.Status, last.Deposit.Status) }()
-	waitFor(t, 20*time.Second, "the hold to expire", func() bool {
+	poll.Eventually(t, 20*time.Second, "the hold to expire", func() error {
 		got, err := s.bookings.Get(as(diner, ""), b.ID)
-		last = got
-		return err == nil && got.Status == wire.StatusExpired && (got.Deposit.Status == "voided" || got.Deposit.Status == "refunded")
+		if err != nil {
+			return err
+		}
+		if got.Status != booking.StatusExpired || (got.Deposit.Status != "voided" && got.Deposit.Status != "refunded") {
+			return fmt.Errorf("%s, deposit %s", got.Status, got.Deposit.Status)
+		}
+		return nil
 	})
 	if _, kept := money(t, pc, b.ID); kept != 0 {
 		t.Fatalf("expired booking keeps %d", kept)
 	}
 	// The unit is free again.
-	if _, err := s.bookings.Create(as(diner, "t2"), wire.CreateRequest{VendorID: v.ID, Start: slot(4, 15), PartySize: 2, PaymentMethod: payment.CardVisa}); err != nil {
+	if _, err := s.bookings.Create(as(diner, "t2"), booking.CreateRequest{VendorID: v.ID, Start: slot(4, 15), PartySize: 2, PaymentMethod: payment.CardVisa}); err != nil {
 		t.Fatalf("after expiry: %v", err)
 	}
 }
@@ -254,7 +248,7 @@ func TestPaymentServiceStoppedMidFlight(t *testing.T) {
 					t.Error(err)
 				}
 			}
-			b, err := s.bookings.Create(as(uuid.NewString(), fmt.Sprint("m", i)), wire.CreateRequest{
+			b, err := s.bookings.Create(as(uuid.NewString(), fmt.Sprint("m", i)), booking.CreateRequest{
 				VendorID: v.ID, Start: slot(6, 10).Add(time.Duration(i%4) * 30 * time.Minute), PartySize: 2, PaymentMethod: payment.CardVisa})
 			if err != nil {
 				if !apperr.Is(err, apperr.SlotUnavailable) {
@@ -275,20 +269,26 @@ func TestPaymentServiceStoppedMidFlight(t *testing.T) {
 			continue
 		}
 		made++
-		var final wire.Booking
-		waitFor(t, 30*time.Second, "booking "+id+" to settle", func() bool {
+		var final booking.Booking
+		poll.Eventually(t, 30*time.Second, "booking "+id+" to settle", func() error {
 			got, err := s.bookings.Get(as(owner, ""), id)
 			final = got
-			return err == nil && got.Status != wire.StatusBlocked &&
-				got.Deposit.Status != "void_pending" && got.Deposit.Status != "refund_pending" && got.Deposit.Status != "pending"
+			if err != nil {
+				return err
+			}
+			if got.Status == booking.StatusBlocked ||
+				got.Deposit.Status == "void_pending" || got.Deposit.Status == "refund_pending" || got.Deposit.Status == "pending" {
+				return fmt.Errorf("%s, deposit %s", got.Status, got.Deposit.Status)
+			}
+			return nil
 		})
 		_, kept := money(t, pc, id)
 		switch final.Status {
-		case wire.StatusConfirmed:
+		case booking.StatusConfirmed:
 			if kept != 700 {
 				t.Errorf("confirmed %s keeps %d", id, kept)
 			}
-		case wire.StatusExpired, wire.StatusFailed:
+		case booking.StatusExpired, booking.StatusFailed:
 			if kept != 0 {
 				t.Errorf("%s %s keeps %d: an orphan charge", final.Status, id, kept)
 			}

@@ -11,8 +11,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // TestRandomisedConcurrentInvariants books, moves, cancels and avails at
@@ -58,7 +59,7 @@ func TestRandomisedConcurrentInvariants(t *testing.T) {
 					if rng.IntN(5) == 0 {
 						card = payment.CardDeclined
 					}
-					b, err := s.bookings.Create(as(user, uuid.NewString()), wire.CreateRequest{
+					b, err := s.bookings.Create(as(user, uuid.NewString()), booking.CreateRequest{
 						VendorID: v.ID, Start: slots[rng.IntN(len(slots))], PartySize: 1 + rng.IntN(4), PaymentMethod: card})
 					if err != nil {
 						unexpected("create", err)
@@ -75,7 +76,7 @@ func TestRandomisedConcurrentInvariants(t *testing.T) {
 					mu.Unlock()
 				case r < 7:
 					to := slots[rng.IntN(len(slots))]
-					if _, err := s.bookings.Update(as(user, ""), wire.UpdateRequest{ID: own[rng.IntN(len(own))], Start: &to}); err != nil {
+					if _, err := s.bookings.Update(as(user, ""), booking.UpdateRequest{ID: own[rng.IntN(len(own))], Start: &to}); err != nil {
 						unexpected("update", err)
 					}
 				case r < 9:
@@ -103,11 +104,16 @@ func TestRandomisedConcurrentInvariants(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	waitFor(t, 30*time.Second, "every booking to settle", func() bool {
+	poll.Eventually(t, 30*time.Second, "every booking to settle", func() error {
 		var n int
-		err := conn.QueryRow(ctx, `SELECT count(*) FROM bookingdb.bookings WHERE status = 'BLOCKED'
-			OR deposit_status IN ('pending', 'refund_pending', 'void_pending')`).Scan(&n)
-		return err == nil && n == 0
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM bookingdb.bookings WHERE status = 'BLOCKED'
+			OR deposit_status IN ('pending', 'refund_pending', 'void_pending')`).Scan(&n); err != nil {
+			return err
+		}
+		if n != 0 {
+			return fmt.Errorf("%d bookings settling", n)
+		}
+		return nil
 	})
 	var stuck int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM bookingdb.bookings WHERE status = 'BLOCKED' AND expires_at < now()`).Scan(&stuck); err != nil || stuck != 0 {
@@ -129,8 +135,8 @@ func TestRandomisedConcurrentInvariants(t *testing.T) {
 	rows.Close()
 	for _, r := range all {
 		charged, kept := money(t, pc, r.id)
-		holdsMoney := r.status == wire.StatusConfirmed || r.status == wire.StatusNoShow ||
-			(r.status == wire.StatusCancelled && r.deposit == "kept")
+		holdsMoney := r.status == booking.StatusConfirmed || r.status == booking.StatusNoShow ||
+			(r.status == booking.StatusCancelled && r.deposit == "kept")
 		switch {
 		case holdsMoney && kept == 0:
 			t.Errorf("booking %s %s (deposit %s) holds no money (charged %d)", r.id, r.status, r.deposit, charged)

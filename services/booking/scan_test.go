@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/booking/adapters/postgres"
 	pg "github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 )
@@ -22,9 +22,9 @@ func TestScan(t *testing.T) {
 	s := start(t)
 	owner, diner := uuid.NewString(), uuid.NewString()
 	v := s.restaurant(t, owner, 0, 4, 4)
-	book := func(key string, hour int) wire.Booking {
+	book := func(key string, hour int) booking.Booking {
 		t.Helper()
-		b, err := s.bookings.Create(as(diner, key), wire.CreateRequest{VendorID: v.ID, Start: slot(2, hour), PartySize: 2, PaymentMethod: "pm_card_visa"})
+		b, err := s.bookings.Create(as(diner, key), booking.CreateRequest{VendorID: v.ID, Start: slot(2, hour), PartySize: 2, PaymentMethod: "pm_card_visa"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,8 +46,8 @@ func TestScan(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	var got []wire.Booking
-	r := wire.ScanRequest{Limit: 1}
+	var got []booking.Booking
+	r := booking.ScanRequest{Limit: 1}
 	for page := 0; ; page++ {
 		p, err := s.bookings.Scan(ctx, r)
 		if err != nil {
@@ -61,8 +61,8 @@ func TestScan(t *testing.T) {
 			break
 		}
 	}
-	want := []wire.Booking{keep1, keep2}
-	slices.SortFunc(want, func(a, b wire.Booking) int { return strings.Compare(a.ID, b.ID) })
+	want := []booking.Booking{keep1, keep2}
+	slices.SortFunc(want, func(a, b booking.Booking) int { return strings.Compare(a.ID, b.ID) })
 	if len(got) != len(want) {
 		t.Fatalf("scanned %d bookings, want %d: %+v", len(got), len(want), got)
 	}
@@ -72,16 +72,16 @@ func TestScan(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := got[i]
-		if g.ID != cur.ID || g.Status != wire.StatusConfirmed || g.Version != cur.Version || !g.Start.Equal(cur.Start) ||
+		if g.ID != cur.ID || g.Status != booking.StatusConfirmed || g.Version != cur.Version || !g.Start.Equal(cur.Start) ||
 			!g.End.Equal(cur.End) || len(g.Units) != 1 || g.Units[0].ID != cur.Units[0].ID || g.VendorID != v.ID {
 			t.Fatalf("scanned %+v, get %+v", g, cur)
 		}
 	}
-	one, err := s.bookings.Scan(ctx, wire.ScanRequest{})
+	one, err := s.bookings.Scan(ctx, booking.ScanRequest{})
 	if err != nil || len(one.Items) != 2 || one.NextCursor != "" {
 		t.Fatalf("one page: %+v %v", one, err)
 	}
-	for _, r := range []wire.ScanRequest{{Limit: -1}, {Limit: wire.MaxScanLimit + 1}, {Cursor: "nope"}, {Cursor: "!!"}} {
+	for _, r := range []booking.ScanRequest{{Limit: -1}, {Limit: booking.MaxScanLimit + 1}, {Cursor: "nope"}, {Cursor: "!!"}} {
 		if _, err := s.bookings.Scan(ctx, r); apperr.CodeOf(err) != apperr.InvalidInput {
 			t.Fatalf("scan %+v: %v", r, err)
 		}

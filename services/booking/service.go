@@ -6,19 +6,19 @@ package booking
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/contracts"
-	wire "github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/booking/adapters/payment"
 	"github.com/slotmesh/slotmesh/services/booking/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/booking/adapters/redis"
-	"github.com/slotmesh/slotmesh/services/booking/adapters/vendors"
+	"github.com/slotmesh/slotmesh/services/booking/adapters/vendorfacts"
 	"github.com/slotmesh/slotmesh/services/booking/app"
 	"github.com/slotmesh/slotmesh/services/booking/ports/endpoints"
 	"github.com/slotmesh/slotmesh/services/booking/ports/events"
+	"github.com/slotmesh/slotmesh/services/booking/ports/jobs"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 )
 
@@ -26,21 +26,15 @@ import (
 const Version = "0.1.0"
 
 // Service is a running booking service.
-type Service struct {
-	deps      *platform.Deps
-	svcs      platform.Services
-	stopCons  func()
-	stopSweep context.CancelFunc
-	swept     chan struct{}
-	log       *slog.Logger
-}
+type Service struct{ *platform.Running }
 
 // Start connects, migrates, starts the consumers and the sweeper and begins
 // answering on svc.booking.v1.*.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, wire.Service)
+	log = log.With(platform.KeyService, booking.Service)
+	run := platform.NewRunning(booking.Service, log)
 	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
-		Service: wire.Service,
+		Service: booking.Service,
 		Schema:  postgres.Schema,
 		Migrate: postgres.Migrate,
 		Stream:  &contracts.StreamBooking,
@@ -49,43 +43,34 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 		PGParams: map[string]string{"lock_timeout": "3s"},
 	}, log)
 	if err != nil {
-		return nil, fmt.Errorf("booking: %w", err)
+		return nil, run.Fail(err)
 	}
+	run.Defer(deps.Close)
 	a := NewApp(deps, cfg, log)
-	s := &Service{deps: deps, log: log, swept: make(chan struct{})}
 	// The streams we consume are owned by their producers; make sure they
 	// exist so a booking service started first does not fail.
 	for _, st := range []contracts.Stream{contracts.StreamVendor, contracts.StreamPayment} {
 		if err := platform.EnsureStream(ctx, deps.JS, st, cfg.Config); err != nil {
-			deps.Close()
-			return nil, err
+			return nil, run.Fail(err)
 		}
 	}
-	if s.stopCons, err = events.Start(ctx, deps.JS, a, log); err != nil {
-		deps.Close()
-		return nil, fmt.Errorf("booking: %w", err)
+	stopConsumers, err := events.Start(ctx, deps.JS, a, log)
+	if err != nil {
+		return nil, run.Fail(err)
 	}
-	sctx, cancel := context.WithCancel(context.Background())
-	s.stopSweep = cancel
-	go func() {
-		defer close(s.swept)
-		events.Sweep(sctx, a, cfg.SweepEvery, log)
-	}()
-	s.svcs, err = platform.AddServices(deps.NC, platform.ServiceSpec{
-		Name:        wire.Service,
+	run.Defer(stopConsumers)
+	run.Defer(platform.StartJob(jobs.Sweep(a, cfg.SweepEvery, log), log))
+	if err := run.Serve(deps.NC, platform.ServiceSpec{
+		Name:        booking.Service,
 		Version:     Version,
 		Description: "availability, holds, bookings and deposits",
-		Group:       wire.Group,
+		Group:       booking.Group,
 		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Instances:   cfg.Instances,
-	})
-	if err != nil {
-		s.stopBackground()
-		deps.Close()
-		return nil, fmt.Errorf("booking: %w", err)
+		Workers:     cfg.Workers,
+	}); err != nil {
+		return nil, run.Fail(err)
 	}
-	log.Info("booking service started", "instances", len(s.svcs))
-	return s, nil
+	return &Service{run}, nil
 }
 
 // NewApp wires the application layer on open dependencies.
@@ -98,7 +83,7 @@ func NewApp(deps *platform.Deps, cfg Config, log *slog.Logger) *app.App {
 		Changes:  repo,
 		Dues:     repo,
 		Payments: payment.New(deps.NC),
-		Vendors:  vendors.New(deps.NC),
+		Vendors:  vendorfacts.New(deps.NC),
 		Cache:    redis.New(deps.Cache, deps.Redis, log),
 		Relay:    deps.Relay,
 		Log:      log,
@@ -106,20 +91,4 @@ func NewApp(deps *platform.Deps, cfg Config, log *slog.Logger) *app.App {
 			ChangeTTL: cfg.ChangeTTL},
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}
-}
-
-func (s *Service) stopBackground() {
-	s.stopSweep()
-	<-s.swept
-	s.stopCons()
-}
-
-// Stop stops taking requests, lets in-flight ones finish, stops the
-// consumers and the sweeper, and closes.
-func (s *Service) Stop() error {
-	err := s.svcs.Stop()
-	s.stopBackground()
-	s.deps.Close()
-	s.log.Info("booking service stopped")
-	return err
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/testenv"
@@ -19,7 +19,7 @@ import (
 type sys struct {
 	*testenv.System
 	nc       *nats.Conn
-	bookings *wire.Client
+	bookings *booking.Client
 	vendors  *vendors.Client
 }
 
@@ -29,7 +29,7 @@ func start(t testing.TB) sys {
 	t.Helper()
 	s := testenv.StartAll(t, nil)
 	nc := s.Conn(t)
-	return sys{System: s, nc: nc, bookings: wire.NewClient(nc), vendors: vendors.NewClient(nc)}
+	return sys{System: s, nc: nc, bookings: booking.NewClient(nc), vendors: vendors.NewClient(nc)}
 }
 
 // as is a context of a user with an idempotency key.
@@ -103,10 +103,10 @@ func TestTwoHundredBookersTenUnits(t *testing.T) {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(as(uuid.NewString(), uuid.NewString()), 60*time.Second)
 			defer cancel()
-			b, err := s.bookings.Create(ctx, wire.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, PaymentMethod: "pm_card_visa"})
+			b, err := s.bookings.Create(ctx, booking.CreateRequest{VendorID: v.ID, Start: at, PartySize: 2, PaymentMethod: "pm_card_visa"})
 			results[i] = err
 			if err == nil {
-				if b.Status != wire.StatusConfirmed {
+				if b.Status != booking.StatusConfirmed {
 					results[i] = fmt.Errorf("status %s", b.Status)
 				}
 				ids[i] = b.ID
@@ -130,7 +130,7 @@ func TestTwoHundredBookersTenUnits(t *testing.T) {
 	}
 	s.AssertNoOverlappingHolds(t)
 	// The slot is gone from availability; the next one is there.
-	av, err := s.bookings.Availability(context.Background(), wire.AvailabilityRequest{VendorID: v.ID, Date: at.Format("2006-01-02"), PartySize: 2})
+	av, err := s.bookings.Availability(context.Background(), booking.AvailabilityRequest{VendorID: v.ID, Date: at.Format("2006-01-02"), PartySize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,9 +150,9 @@ func TestIdempotencyAndTransitions(t *testing.T) {
 	owner, diner := uuid.NewString(), uuid.NewString()
 	v := s.restaurant(t, owner, 0, 2, 4)
 	at := slot(5, 12)
-	req := wire.CreateRequest{VendorID: v.ID, Start: at, PartySize: 3, PaymentMethod: "pm_card_visa"}
+	req := booking.CreateRequest{VendorID: v.ID, Start: at, PartySize: 3, PaymentMethod: "pm_card_visa"}
 	b1, err := s.bookings.Create(as(diner, "k1"), req)
-	if err != nil || b1.Status != wire.StatusConfirmed || len(b1.Units) != 1 || !b1.End.Equal(at.Add(90*time.Minute)) {
+	if err != nil || b1.Status != booking.StatusConfirmed || len(b1.Units) != 1 || !b1.End.Equal(at.Add(90*time.Minute)) {
 		t.Fatalf("create: %+v %v", b1, err)
 	}
 	b2, err := s.bookings.Create(as(diner, "k1"), req)
@@ -187,7 +187,7 @@ func TestIdempotencyAndTransitions(t *testing.T) {
 	}
 	// Move it to another time: atomic.
 	later := at.Add(3 * time.Hour)
-	moved, err := s.bookings.Update(as(diner, ""), wire.UpdateRequest{ID: b1.ID, Start: &later})
+	moved, err := s.bookings.Update(as(diner, ""), booking.UpdateRequest{ID: b1.ID, Start: &later})
 	if err != nil || !moved.Start.Equal(later) || moved.Version != b1.Version+1 {
 		t.Fatalf("move: %+v %v", moved, err)
 	}
@@ -200,7 +200,7 @@ func TestIdempotencyAndTransitions(t *testing.T) {
 		t.Fatalf("diner avails: %v", err)
 	}
 	av, err := s.bookings.Avail(as(owner, ""), b1.ID)
-	if err != nil || av.Status != wire.StatusAvailed {
+	if err != nil || av.Status != booking.StatusAvailed {
 		t.Fatalf("avail: %+v %v", av, err)
 	}
 	if _, err := s.bookings.Cancel(as(diner, ""), b1.ID); apperr.CodeOf(err) != apperr.InvalidState {
@@ -211,15 +211,15 @@ func TestIdempotencyAndTransitions(t *testing.T) {
 		t.Fatalf("early no-show: %v", err)
 	}
 	c, err := s.bookings.Cancel(as(diner, ""), b3.ID)
-	if err != nil || c.Status != wire.StatusCancelled {
+	if err != nil || c.Status != booking.StatusCancelled {
 		t.Fatalf("cancel: %+v %v", c, err)
 	}
 	s.AssertNoOverlappingHolds(t)
-	page, err := s.bookings.List(as(diner, ""), wire.ListRequest{Scope: "current"})
+	page, err := s.bookings.List(as(diner, ""), booking.ListRequest{Scope: "current"})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("current: %+v %v", page, err)
 	}
-	page, err = s.bookings.List(as(diner, ""), wire.ListRequest{Scope: "past"})
+	page, err = s.bookings.List(as(diner, ""), booking.ListRequest{Scope: "past"})
 	if err != nil || len(page.Items) != 2 {
 		t.Fatalf("past: %d %v", len(page.Items), err)
 	}
@@ -232,15 +232,15 @@ func TestValidation(t *testing.T) {
 	v := s.restaurant(t, owner, 0, 1, 4)
 	cases := []struct {
 		name  string
-		req   wire.CreateRequest
+		req   booking.CreateRequest
 		code  apperr.Code
 		field string
 	}{
-		{"party 0", wire.CreateRequest{VendorID: v.ID, Start: slot(2, 12), PartySize: 0, PaymentMethod: "pm_card_visa"}, apperr.InvalidInput, "party_size"},
-		{"no payment method", wire.CreateRequest{VendorID: v.ID, Start: slot(2, 12), PartySize: 2}, apperr.InvalidInput, "payment_method"},
-		{"past", wire.CreateRequest{VendorID: v.ID, Start: slot(-2, 12), PartySize: 2, PaymentMethod: "pm_card_visa"}, apperr.InvalidInput, "start"},
-		{"off grid", wire.CreateRequest{VendorID: v.ID, Start: slot(2, 12).Add(10 * time.Minute), PartySize: 2, PaymentMethod: "pm_card_visa"}, apperr.RuleViolation, "start"},
-		{"too big a party", wire.CreateRequest{VendorID: v.ID, Start: slot(2, 12), PartySize: 5, PaymentMethod: "pm_card_visa"}, apperr.SlotUnavailable, ""},
+		{"party 0", booking.CreateRequest{VendorID: v.ID, Start: slot(2, 12), PartySize: 0, PaymentMethod: "pm_card_visa"}, apperr.InvalidInput, "party_size"},
+		{"no payment method", booking.CreateRequest{VendorID: v.ID, Start: slot(2, 12), PartySize: 2}, apperr.InvalidInput, "payment_method"},
+		{"past", booking.CreateRequest{VendorID: v.ID, Start: slot(-2, 12), PartySize: 2, PaymentMethod: "pm_card_visa"}, apperr.InvalidInput, "start"},
+		{"off grid", booking.CreateRequest{VendorID: v.ID, Start: slot(2, 12).Add(10 * time.Minute), PartySize: 2, PaymentMethod: "pm_card_visa"}, apperr.RuleViolation, "start"},
+		{"too big a party", booking.CreateRequest{VendorID: v.ID, Start: slot(2, 12), PartySize: 5, PaymentMethod: "pm_card_visa"}, apperr.SlotUnavailable, ""},
 	}
 	for i, c := range cases {
 		_, err := s.bookings.Create(as(diner, fmt.Sprint("v", i)), c.req)
@@ -249,7 +249,7 @@ func TestValidation(t *testing.T) {
 			t.Errorf("%s: want %s on %q, got %v", c.name, c.code, c.field, err)
 		}
 	}
-	if _, err := s.bookings.Create(as(diner, "unknown"), wire.CreateRequest{VendorID: uuid.NewString(), Start: slot(2, 12), PartySize: 2, PaymentMethod: "pm_card_visa"}); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := s.bookings.Create(as(diner, "unknown"), booking.CreateRequest{VendorID: uuid.NewString(), Start: slot(2, 12), PartySize: 2, PaymentMethod: "pm_card_visa"}); apperr.CodeOf(err) != apperr.NotFound {
 		t.Errorf("unknown vendor: %v", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/booking"
+	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/payment"
 )
 
@@ -45,13 +45,13 @@ func TestMoneyTorture(t *testing.T) {
 	// The bookings, two hours apart, with room to move to the free hour
 	// between them and to grow (8 tables of 6).
 	type booked struct {
-		b     wire.Booking
+		b     booking.Booking
 		times []time.Time // where a PATCH may move it
 	}
 	books := make([]booked, n)
 	for i := range books {
 		at := slot(3+i/6, 8+2*(i%6))
-		b, err := s.bookings.Create(as(diner, fmt.Sprint("tb", i)), wire.CreateRequest{VendorID: v.ID, Start: at,
+		b, err := s.bookings.Create(as(diner, fmt.Sprint("tb", i)), booking.CreateRequest{VendorID: v.ID, Start: at,
 			PartySize: 1 + rng.IntN(4), PaymentMethod: payment.CardVisa})
 		if err != nil {
 			t.Fatalf("book %d: %v", i, err)
@@ -78,7 +78,7 @@ func TestMoneyTorture(t *testing.T) {
 			t.Errorf("%s: %v", what, err)
 		}
 	}
-	patch := func(id, key string, r wire.UpdateRequest) func() {
+	patch := func(id, key string, r booking.UpdateRequest) func() {
 		r.ID = id
 		return func() { _, err := s.bookings.Update(as(diner, key), r); answer("patch", err) }
 	}
@@ -92,25 +92,25 @@ func TestMoneyTorture(t *testing.T) {
 	// scenarios: each returns the requests to send at once.
 	scenarios := []func(bk booked) []func(){
 		func(bk booked) []func() { // double-click, no key
-			r := wire.UpdateRequest{PartySize: party(1 + rng.IntN(6))}
+			r := booking.UpdateRequest{PartySize: party(1 + rng.IntN(6))}
 			return []func(){patch(bk.b.ID, "", r), patch(bk.b.ID, "", r), patch(bk.b.ID, "", r)}
 		},
 		func(bk booked) []func() { // double-click under one key
-			r, k := wire.UpdateRequest{PartySize: party(1 + rng.IntN(6))}, key()
+			r, k := booking.UpdateRequest{PartySize: party(1 + rng.IntN(6))}, key()
 			return []func(){patch(bk.b.ID, k, r), patch(bk.b.ID, k, r), patch(bk.b.ID, k, r)}
 		},
 		func(bk booked) []func() { // different sizes
-			return []func(){patch(bk.b.ID, key(), wire.UpdateRequest{PartySize: party(6)}), patch(bk.b.ID, key(), wire.UpdateRequest{PartySize: party(1)})}
+			return []func(){patch(bk.b.ID, key(), booking.UpdateRequest{PartySize: party(6)}), patch(bk.b.ID, key(), booking.UpdateRequest{PartySize: party(1)})}
 		},
 		func(bk booked) []func() { // different times (and a size)
 			a, b := bk.times[rng.IntN(len(bk.times))], bk.times[rng.IntN(len(bk.times))]
-			return []func(){patch(bk.b.ID, key(), wire.UpdateRequest{Start: &a}), patch(bk.b.ID, key(), wire.UpdateRequest{Start: &b, PartySize: party(5)})}
+			return []func(){patch(bk.b.ID, key(), booking.UpdateRequest{Start: &a}), patch(bk.b.ID, key(), booking.UpdateRequest{Start: &b, PartySize: party(5)})}
 		},
 		func(bk booked) []func() { // PATCH against cancel
-			return []func(){patch(bk.b.ID, key(), wire.UpdateRequest{PartySize: party(1 + rng.IntN(6))}), cancel(bk.b.ID, diner, key())}
+			return []func(){patch(bk.b.ID, key(), booking.UpdateRequest{PartySize: party(1 + rng.IntN(6))}), cancel(bk.b.ID, diner, key())}
 		},
 		func(bk booked) []func() { // the vendor cancels while the guest changes
-			return []func(){patch(bk.b.ID, "", wire.UpdateRequest{PartySize: party(6)}), cancel(bk.b.ID, owner, key())}
+			return []func(){patch(bk.b.ID, "", booking.UpdateRequest{PartySize: party(6)}), cancel(bk.b.ID, owner, key())}
 		},
 		func(bk booked) []func() { // cancel against avail
 			return []func(){cancel(bk.b.ID, diner, key()), avail(bk.b.ID, key())}
@@ -122,12 +122,12 @@ func TestMoneyTorture(t *testing.T) {
 			k := key()
 			return []func(){
 				func() {
-					up := patch(bk.b.ID, k, wire.UpdateRequest{PartySize: party(6)})
+					up := patch(bk.b.ID, k, booking.UpdateRequest{PartySize: party(6)})
 					up()
 					up()
 				},
 				func() {
-					down := patch(bk.b.ID, "", wire.UpdateRequest{PartySize: party(2)})
+					down := patch(bk.b.ID, "", booking.UpdateRequest{PartySize: party(2)})
 					down()
 					down()
 				},

@@ -1,9 +1,9 @@
-package bookings
+package bookingquery
 
 import (
-	wire "github.com/slotmesh/slotmesh/contracts/bookings"
+	"github.com/slotmesh/slotmesh/contracts/bookingquery"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 )
 
 // Component is the service as the mesh runs it (services/mesh's registry).
-var Component = platform.NewComponent(wire.Service, ConfigFromEnv, Start, "", nil)
+var Component = platform.NewComponent(bookingquery.Service, ConfigFromEnv, Start, "", nil)

@@ -1,21 +1,20 @@
-// Package bookings is booking management (the seed's "Booking Management
-// Service"): a user's and a vendor's bookings, current ones from
-// bookingdata_cache with the booking service behind it, past ones from the
-// archive. It owns no data.
-package bookings
+// Package bookingquery is booking management (the seed's "Booking Management
+// Service", ARCHITECTURE's "bookings query"; "bookings" before ADR 0022): a
+// user's and a vendor's bookings, current ones from bookingdata_cache with
+// the booking service behind it, past ones from the archive. It owns no data.
+package bookingquery
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
-	wire "github.com/slotmesh/slotmesh/contracts/bookings"
+	"github.com/slotmesh/slotmesh/contracts/bookingquery"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
-	"github.com/slotmesh/slotmesh/services/bookings/adapters/redis"
-	"github.com/slotmesh/slotmesh/services/bookings/app"
-	"github.com/slotmesh/slotmesh/services/bookings/ports/endpoints"
+	"github.com/slotmesh/slotmesh/services/bookingquery/adapters/redis"
+	"github.com/slotmesh/slotmesh/services/bookingquery/app"
+	"github.com/slotmesh/slotmesh/services/bookingquery/ports/endpoints"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 )
 
@@ -23,47 +22,34 @@ import (
 const Version = "0.1.0"
 
 // Service is running booking management.
-type Service struct {
-	deps *platform.Deps
-	svcs platform.Services
-	log  *slog.Logger
-}
+type Service struct{ *platform.Running }
 
-// Start connects and begins answering on svc.bookings.v1.*.
+// Start connects and begins answering on svc.bookingquery.v1.*.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, wire.Service)
-	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{Service: wire.Service}, log)
+	log = log.With(platform.KeyService, bookingquery.Service)
+	run := platform.NewRunning(bookingquery.Service, log)
+	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{Service: bookingquery.Service}, log)
 	if err != nil {
-		return nil, fmt.Errorf("bookings: %w", err)
+		return nil, run.Fail(err)
 	}
+	run.Defer(deps.Close)
 	a := &app.App{
 		Index:    redis.New(deps.Cache),
 		Bookings: booking.NewClient(deps.NC),
 		Archive:  archive.NewClient(deps.NC),
 		Vendors:  roles{vendors.NewClient(deps.NC)},
 	}
-	svcs, err := platform.AddServices(deps.NC, platform.ServiceSpec{
-		Name:        wire.Service,
+	if err := run.Serve(deps.NC, platform.ServiceSpec{
+		Name:        bookingquery.Service,
 		Version:     Version,
 		Description: "a user's or a vendor's current and past bookings",
-		Group:       wire.Group,
+		Group:       bookingquery.Group,
 		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Instances:   cfg.Instances,
-	})
-	if err != nil {
-		deps.Close()
-		return nil, fmt.Errorf("bookings: %w", err)
+		Workers:     cfg.Workers,
+	}); err != nil {
+		return nil, run.Fail(err)
 	}
-	log.Info("bookings service started", "instances", len(svcs))
-	return &Service{deps: deps, svcs: svcs, log: log}, nil
-}
-
-// Stop stops taking requests, lets in-flight ones finish and closes.
-func (s *Service) Stop() error {
-	err := s.svcs.Stop()
-	s.deps.Close()
-	s.log.Info("bookings service stopped")
-	return err
+	return &Service{run}, nil
 }
 
 type roles struct{ c *vendors.Client }

@@ -1,4 +1,4 @@
-package bookings_test
+package bookingquery_test
 
 import (
 	"context"
@@ -12,10 +12,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/booking"
-	wire "github.com/slotmesh/slotmesh/contracts/bookings"
+	"github.com/slotmesh/slotmesh/contracts/bookingquery"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
-	"github.com/slotmesh/slotmesh/services/bookings"
+	bookingquerysvc "github.com/slotmesh/slotmesh/services/bookingquery"
 	"github.com/slotmesh/slotmesh/testenv"
 )
 
@@ -36,7 +36,7 @@ func slot(days, hour int) time.Time {
 type world struct {
 	*testenv.System
 	bookings *booking.Client
-	manage   *wire.Client
+	manage   *bookingquery.Client
 	vendorID string
 	owner    string
 }
@@ -45,7 +45,7 @@ func setup(t *testing.T) world {
 	t.Helper()
 	s := testenv.StartAll(t, nil)
 	nc := s.Conn(t)
-	w := world{System: s, bookings: booking.NewClient(nc), manage: wire.NewClient(nc), owner: uuid.NewString()}
+	w := world{System: s, bookings: booking.NewClient(nc), manage: bookingquery.NewClient(nc), owner: uuid.NewString()}
 	var hours []vendors.OpeningHours
 	for _, d := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
 		hours = append(hours, vendors.OpeningHours{Weekday: d, Open: "00:00", Close: "24:00"})
@@ -83,7 +83,7 @@ func ids(p booking.Page) []string {
 	return out
 }
 
-func (w world) current(t *testing.T, user string, r wire.ListRequest) booking.Page {
+func (w world) current(t *testing.T, user string, r bookingquery.ListRequest) booking.Page {
 	t.Helper()
 	p, err := w.manage.User(as(user, ""), r)
 	if err != nil {
@@ -103,7 +103,7 @@ func TestCurrentFromCacheStaysInStep(t *testing.T) {
 	b1 := w.book(t, diner, slot(2, 19))
 	b3 := w.book(t, diner, slot(4, 19))
 
-	if got := ids(w.current(t, diner, wire.ListRequest{})); !slices.Equal(got, []string{b1.ID, b2.ID, b3.ID}) {
+	if got := ids(w.current(t, diner, bookingquery.ListRequest{})); !slices.Equal(got, []string{b1.ID, b2.ID, b3.ID}) {
 		t.Fatalf("current, soonest first: %v", got)
 	}
 	warm := w.Redis.Prefix + booking.CacheService + ":" + booking.CacheEntityUserCurrent + ":{" + diner + "}:data"
@@ -115,12 +115,12 @@ func TestCurrentFromCacheStaysInStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	b4 := w.book(t, diner, slot(5, 12))
-	if got := ids(w.current(t, diner, wire.ListRequest{})); !slices.Equal(got, []string{b1.ID, b3.ID, b4.ID}) {
+	if got := ids(w.current(t, diner, bookingquery.ListRequest{})); !slices.Equal(got, []string{b1.ID, b3.ID, b4.ID}) {
 		t.Fatalf("current after a cancel and a booking: %v", got)
 	}
 	// A page at a time.
 	var paged []string
-	r := wire.ListRequest{Limit: 1}
+	r := bookingquery.ListRequest{Limit: 1}
 	for range 5 {
 		p := w.current(t, diner, r)
 		paged = append(paged, ids(p)...)
@@ -134,18 +134,18 @@ func TestCurrentFromCacheStaysInStep(t *testing.T) {
 	}
 	// The vendor's view (managers only), with a time window.
 	from, to := slot(3, 0), slot(5, 0)
-	p, err := w.manage.Vendor(as(w.owner, ""), wire.ListRequest{VendorID: w.vendorID, From: &from, To: &to})
+	p, err := w.manage.Vendor(as(w.owner, ""), bookingquery.ListRequest{VendorID: w.vendorID, From: &from, To: &to})
 	if err != nil || !slices.Equal(ids(p), []string{b3.ID}) {
 		t.Fatalf("vendor window: %v %v", ids(p), err)
 	}
-	if _, err := w.manage.Vendor(as(diner, ""), wire.ListRequest{VendorID: w.vendorID}); apperr.CodeOf(err) != apperr.Forbidden {
+	if _, err := w.manage.Vendor(as(diner, ""), bookingquery.ListRequest{VendorID: w.vendorID}); apperr.CodeOf(err) != apperr.Forbidden {
 		t.Fatalf("a diner lists the vendor's bookings: %v", err)
 	}
 	// With the booking service down, current lists still answer from Redis.
 	if err := w.Mesh.StopService("booking"); err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(w.current(t, diner, wire.ListRequest{})); !slices.Equal(got, []string{b1.ID, b3.ID, b4.ID}) {
+	if got := ids(w.current(t, diner, bookingquery.ListRequest{})); !slices.Equal(got, []string{b1.ID, b3.ID, b4.ID}) {
 		t.Fatalf("current with booking down: %v", got)
 	}
 }
@@ -156,20 +156,20 @@ func TestCurrentFallsBackToBookingWhenRedisIsDown(t *testing.T) {
 	w := setup(t)
 	diner := uuid.NewString()
 	b1 := w.book(t, diner, slot(2, 20))
-	if err := w.Mesh.StopService("bookings"); err != nil {
+	if err := w.Mesh.StopService(bookingquery.Service); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"NATS_URL": w.NATS.URL, "PG_URL": w.PGURL, "REDIS_URL": "redis://127.0.0.1:1/0"}
-	cfg, err := bookings.ConfigFromEnv(func(k string) string { return env[k] })
+	cfg, err := bookingquerysvc.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := bookings.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc, err := bookingquerysvc.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer svc.Stop()
-	if got := ids(w.current(t, diner, wire.ListRequest{})); !slices.Equal(got, []string{b1.ID}) {
+	if got := ids(w.current(t, diner, bookingquery.ListRequest{})); !slices.Equal(got, []string{b1.ID}) {
 		t.Fatalf("current without Redis: %v", got)
 	}
 }
@@ -180,17 +180,17 @@ func TestListValidation(t *testing.T) {
 	diner := uuid.NewString()
 	later, earlier := slot(3, 0), slot(2, 0)
 	for _, tc := range []struct {
-		r     wire.ListRequest
+		r     bookingquery.ListRequest
 		field string
 	}{
-		{wire.ListRequest{Scope: "someday"}, "scope"},
-		{wire.ListRequest{Status: "LOST"}, "status"},
-		{wire.ListRequest{Scope: "current", Status: "CANCELLED"}, "status"},
-		{wire.ListRequest{Scope: "past", Status: "CONFIRMED"}, "status"},
-		{wire.ListRequest{Limit: 201}, "limit"},
-		{wire.ListRequest{Cursor: "nope"}, "cursor"},
-		{wire.ListRequest{From: &later, To: &earlier}, "to"},
-		{wire.ListRequest{VendorID: w.vendorID}, "vendor_id"},
+		{bookingquery.ListRequest{Scope: "someday"}, "scope"},
+		{bookingquery.ListRequest{Status: "LOST"}, "status"},
+		{bookingquery.ListRequest{Scope: "current", Status: "CANCELLED"}, "status"},
+		{bookingquery.ListRequest{Scope: "past", Status: "CONFIRMED"}, "status"},
+		{bookingquery.ListRequest{Limit: 201}, "limit"},
+		{bookingquery.ListRequest{Cursor: "nope"}, "cursor"},
+		{bookingquery.ListRequest{From: &later, To: &earlier}, "to"},
+		{bookingquery.ListRequest{VendorID: w.vendorID}, "vendor_id"},
 	} {
 		t.Run(fmt.Sprintf("%+v", tc.r), func(t *testing.T) {
 			_, err := w.manage.User(as(diner, ""), tc.r)
@@ -200,10 +200,10 @@ func TestListValidation(t *testing.T) {
 			}
 		})
 	}
-	if _, err := w.manage.User(context.Background(), wire.ListRequest{}); apperr.CodeOf(err) != apperr.Unauthenticated {
+	if _, err := w.manage.User(context.Background(), bookingquery.ListRequest{}); apperr.CodeOf(err) != apperr.Unauthenticated {
 		t.Fatalf("no actor: %v", err)
 	}
-	if _, err := w.manage.Vendor(as(w.owner, ""), wire.ListRequest{VendorID: uuid.NewString()}); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := w.manage.Vendor(as(w.owner, ""), bookingquery.ListRequest{VendorID: uuid.NewString()}); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("unknown vendor: %v", err)
 	}
 }

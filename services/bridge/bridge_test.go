@@ -18,10 +18,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/slotmesh/slotmesh/contracts"
-	wire "github.com/slotmesh/slotmesh/contracts/bridge"
-	"github.com/slotmesh/slotmesh/services/bridge"
+	"github.com/slotmesh/slotmesh/contracts/bridge"
+	bridgesvc "github.com/slotmesh/slotmesh/services/bridge"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 const partitions = 3
@@ -33,7 +34,7 @@ func logger() *slog.Logger {
 	return platform.Discard()
 }
 
-func config(t testing.TB, n *testenv.NATS, k *testenv.Kafka) bridge.Config {
+func config(t testing.TB, n *testenv.NATS, k *testenv.Kafka) bridgesvc.Config {
 	t.Helper()
 	env := map[string]string{
 		"NATS_URL":           n.URL,
@@ -41,16 +42,16 @@ func config(t testing.TB, n *testenv.NATS, k *testenv.Kafka) bridge.Config {
 		"KAFKA_PARTITIONS":   strconv.Itoa(partitions),
 		"BRIDGE_MAX_BACKOFF": "500ms",
 	}
-	cfg, err := bridge.ConfigFromEnv(func(k string) string { return env[k] })
+	cfg, err := bridgesvc.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cfg
 }
 
-func start(t testing.TB, cfg bridge.Config) *bridge.Service {
+func start(t testing.TB, cfg bridgesvc.Config) *bridgesvc.Service {
 	t.Helper()
-	s, err := bridge.Start(context.Background(), cfg, logger())
+	s, err := bridgesvc.Start(context.Background(), cfg, logger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,38 +59,20 @@ func start(t testing.TB, cfg bridge.Config) *bridge.Service {
 	return s
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t testing.TB, within time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, why)
-		}
-		<-tick.C
-	}
-}
-
 // typesOf are a route's event types, sorted.
-func typesOf(r wire.Route) []string { return slices.Sorted(maps.Keys(r.Topics)) }
+func typesOf(r bridge.Route) []string { return slices.Sorted(maps.Keys(r.Topics)) }
 
 // event i: route i%3, a type of that route, one of 40 aggregates of it.
 func event(i int) contracts.Event {
-	r := wire.Routes[i%len(wire.Routes)]
+	r := bridge.Routes[i%len(bridge.Routes)]
 	types := typesOf(r)
-	typ := types[(i/len(wire.Routes))%len(types)]
+	typ := types[(i/len(bridge.Routes))%len(types)]
 	return contracts.Event{
 		ID:            fmt.Sprintf("ev-%07d", i),
 		Type:          typ,
 		Source:        strings.Split(typ, ".")[1],
 		AggregateType: "thing",
-		AggregateID:   fmt.Sprintf("%s-agg-%d", r.Durable, (i/len(wire.Routes))%40),
+		AggregateID:   fmt.Sprintf("%s-agg-%d", r.Durable, (i/len(bridge.Routes))%40),
 		OccurredAt:    time.Now().UTC(),
 		SchemaVersion: 1,
 		RequestID:     "req-" + strconv.Itoa(i),
@@ -129,9 +112,9 @@ func waitPublished(t testing.TB, js jetstream.JetStream) {
 	}
 }
 
-func ensureStreams(t testing.TB, js jetstream.JetStream, cfg bridge.Config) {
+func ensureStreams(t testing.TB, js jetstream.JetStream, cfg bridgesvc.Config) {
 	t.Helper()
-	for _, r := range wire.Routes {
+	for _, r := range bridge.Routes {
 		if err := platform.EnsureStream(context.Background(), js, r.Stream, cfg.Config); err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +155,7 @@ func collect(t testing.TB, k *testenv.Kafka) *collector {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &collector{distinct: map[string]int{}, cancel: cancel}
 	var readers []*kafkago.Reader
-	for _, topic := range wire.Topics() {
+	for _, topic := range bridge.Topics() {
 		for p := range partitions {
 			r := kafkago.NewReader(kafkago.ReaderConfig{
 				Brokers: []string{k.Addr}, Topic: topic, Partition: p,
@@ -228,9 +211,11 @@ func (c *collector) counts() (distinct, total int) {
 
 func (c *collector) waitDistinct(t testing.TB, n int, within time.Duration) {
 	t.Helper()
-	eventually(t, within, func() (bool, string) {
-		d, total := c.counts()
-		return d >= n, fmt.Sprintf("%d distinct event ids of %d in Kafka (%d messages)", d, n, total)
+	poll.Eventually(t, within, fmt.Sprintf("%d distinct event ids in Kafka", n), func() error {
+		if d, total := c.counts(); d < n {
+			return fmt.Errorf("%d distinct event ids of %d in Kafka (%d messages)", d, n, total)
+		}
+		return nil
 	})
 }
 
@@ -271,32 +256,35 @@ func (c *collector) checkOrder(t testing.TB) {
 func waitStarted(t testing.TB, n *testenv.NATS) {
 	t.Helper()
 	nc := n.Connect(t)
-	eventually(t, 20*time.Second, func() (bool, string) {
+	poll.Eventually(t, 20*time.Second, "the bridge's topics ready", func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		st, err := wire.GetStats(ctx, nc)
-		return err == nil && st.TopicsReady, fmt.Sprintf("stats: %+v, %v", st, err)
+		st, err := bridge.GetStats(ctx, nc)
+		if err != nil || !st.TopicsReady {
+			return fmt.Errorf("stats: %+v, %v", st, err)
+		}
+		return nil
 	})
 }
 
 // waitDrained: every route's consumer has nothing pending or unacked.
 func waitDrained(t testing.TB, js jetstream.JetStream) {
 	t.Helper()
-	eventually(t, 20*time.Second, func() (bool, string) {
-		for _, r := range wire.Routes {
+	poll.Eventually(t, 20*time.Second, "every route's consumer drained", func() error {
+		for _, r := range bridge.Routes {
 			c, err := js.Consumer(context.Background(), r.Stream.Name, r.Durable)
 			if err != nil {
-				return false, err.Error()
+				return err
 			}
 			info, err := c.Info(context.Background())
 			if err != nil {
-				return false, err.Error()
+				return err
 			}
 			if info.NumPending != 0 || info.NumAckPending != 0 || info.NumRedelivered != 0 {
-				return false, fmt.Sprintf("%s: pending %d, ack pending %d, redelivered %d", r.Durable, info.NumPending, info.NumAckPending, info.NumRedelivered)
+				return fmt.Errorf("%s: pending %d, ack pending %d, redelivered %d", r.Durable, info.NumPending, info.NumAckPending, info.NumRedelivered)
 			}
 		}
-		return true, ""
+		return nil
 	})
 }
 
@@ -313,7 +301,7 @@ func TestConfig(t *testing.T) {
 		}, []string{"BRIDGE_BATCH", "BRIDGE_MAX_WAIT", "KAFKA_BROKERS", "BRIDGE_ACK_WAIT", "BRIDGE_PINNED_TTL"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := bridge.ConfigFromEnv(func(k string) string { return tc.env[k] })
+			_, err := bridgesvc.ConfigFromEnv(func(k string) string { return tc.env[k] })
 			if (err == nil) != (len(tc.bad) == 0) {
 				t.Fatalf("err = %v, want problems with %v", err, tc.bad)
 			}
@@ -342,7 +330,7 @@ func TestBridgeComponent(t *testing.T) {
 
 	const total = 600
 	raw := publish(t, js, 0, total/2)
-	if _, err := js.Publish(context.Background(), typesOf(wire.Routes[1])[0], []byte("not json")); err != nil {
+	if _, err := js.Publish(context.Background(), typesOf(bridge.Routes[1])[0], []byte("not json")); err != nil {
 		t.Fatal(err)
 	}
 	maps.Copy(raw, publish(t, js, total/2, total))
@@ -360,14 +348,14 @@ func TestBridgeComponent(t *testing.T) {
 		if err := json.Unmarshal(g.value, &e); err != nil {
 			t.Fatal(err)
 		}
-		if string(g.value) != string(want) || g.key != e.AggregateID || g.typ != e.Type || g.topic != wire.TopicOf(e.Type) {
+		if string(g.value) != string(want) || g.key != e.AggregateID || g.typ != e.Type || g.topic != bridge.TopicOf(e.Type) {
 			t.Fatalf("message %s on %s: key %q type %q value %s; want key %q type %q topic %s value %s",
-				g.id, g.topic, g.key, g.typ, g.value, e.AggregateID, e.Type, wire.TopicOf(e.Type), want)
+				g.id, g.topic, g.key, g.typ, g.value, e.AggregateID, e.Type, bridge.TopicOf(e.Type), want)
 		}
 		types[e.Type] = true
 	}
 	c.mu.Unlock()
-	for _, r := range wire.Routes {
+	for _, r := range bridge.Routes {
 		for typ := range r.Topics {
 			if !types[typ] {
 				t.Errorf("no %s event reached Kafka", typ)
@@ -376,7 +364,7 @@ func TestBridgeComponent(t *testing.T) {
 	}
 	waitDrained(t, js)
 
-	st, err := wire.GetStats(context.Background(), n.Connect(t))
+	st, err := bridge.GetStats(context.Background(), n.Connect(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,17 +402,17 @@ func TestBridgeSurvivesKafkaAndBridgeRestarts(t *testing.T) {
 	publish(t, js, 2000, 4000)
 	// Kafka stays down until the bridge has seen it fail (a couple of seconds).
 	downAt := time.Now()
-	eventually(t, 30*time.Second, func() (bool, string) {
-		st, err := wire.GetStats(context.Background(), nc)
+	poll.Eventually(t, 30*time.Second, "the bridge to see Kafka fail", func() error {
+		st, err := bridge.GetStats(context.Background(), nc)
 		if err != nil {
-			return false, err.Error()
+			return err
 		}
 		for _, r := range st.Routes {
 			if r.LastErrorAt != nil && r.LastErrorAt.After(downAt) && time.Since(downAt) > 2*time.Second {
-				return true, ""
+				return nil
 			}
 		}
-		return false, "no Kafka failure seen yet"
+		return errors.New("no Kafka failure seen yet")
 	})
 	k.Start(t)
 	publish(t, js, 4000, 6000)
@@ -466,12 +454,15 @@ func TestBridgeStartsWithoutKafka(t *testing.T) {
 	publish(t, js, 0, 900)
 
 	nc := n.Connect(t)
-	eventually(t, 20*time.Second, func() (bool, string) {
-		st, err := wire.GetStats(context.Background(), nc)
+	poll.Eventually(t, 20*time.Second, "the bridge to report Kafka down", func() error {
+		st, err := bridge.GetStats(context.Background(), nc)
 		if err != nil {
-			return false, err.Error()
+			return err
 		}
-		return !st.TopicsReady && st.Routes[0].LastError != "", fmt.Sprintf("%+v", st)
+		if st.TopicsReady || st.Routes[0].LastError == "" {
+			return fmt.Errorf("%+v", st)
+		}
+		return nil
 	})
 	k.Start(t)
 	waitStarted(t, n)
@@ -492,7 +483,7 @@ func BenchmarkBridge(b *testing.B) {
 		b.StopTimer()
 		k := testenv.StartKafka(b)
 		cfg := config(b, n, k)
-		for _, r := range wire.Routes {
+		for _, r := range bridge.Routes {
 			err := js.DeleteStream(context.Background(), r.Stream.Name)
 			if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 				b.Fatal(err)

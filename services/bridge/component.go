@@ -1,9 +1,9 @@
 package bridge
 
 import (
-	wire "github.com/slotmesh/slotmesh/contracts/bridge"
+	"github.com/slotmesh/slotmesh/contracts/bridge"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 )
 
 // Component is the service as the mesh runs it (services/mesh's registry).
-var Component = platform.NewComponent(wire.Service, ConfigFromEnv, Start, "", nil)
+var Component = platform.NewComponent(bridge.Service, ConfigFromEnv, Start, "", nil)

@@ -15,7 +15,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/slotmesh/slotmesh/contracts"
-	wire "github.com/slotmesh/slotmesh/contracts/bridge"
+	"github.com/slotmesh/slotmesh/contracts/bridge"
+	"github.com/slotmesh/slotmesh/services/internal/backoff"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
 )
@@ -45,7 +47,7 @@ type held struct {
 
 // route is one durable consumer and its Kafka writer; one batch in flight.
 type route struct {
-	rt     wire.Route
+	rt     bridge.Route
 	cfg    Config
 	stream jetstream.Stream
 	cons   jetstream.Consumer
@@ -62,13 +64,13 @@ type route struct {
 	verify bool
 
 	mu    sync.Mutex
-	count wire.RouteStats
+	count bridge.RouteStats
 }
 
 // newRoute makes sure the stream exists and creates or updates the durable
 // consumer: explicit ack, from the start of the stream, at most one batch
 // unacked, pinned to one replica at a time.
-func newRoute(ctx context.Context, js jetstream.JetStream, rt wire.Route, cfg Config, log *slog.Logger) (*route, error) {
+func newRoute(ctx context.Context, js jetstream.JetStream, rt bridge.Route, cfg Config, log *slog.Logger) (*route, error) {
 	st, err := ensureStream(ctx, js, rt.Stream, cfg)
 	if err != nil {
 		return nil, err
@@ -108,7 +110,7 @@ func newRoute(ctx context.Context, js jetstream.JetStream, rt wire.Route, cfg Co
 	return &route{
 		rt: rt, cfg: cfg, stream: st, cons: cons, w: w, verify: true,
 		log:   log.With("consumer", rt.Durable, platform.KeyStream, rt.Stream.Name),
-		count: wire.RouteStats{Stream: rt.Stream.Name, Durable: rt.Durable},
+		count: bridge.RouteStats{Stream: rt.Stream.Name, Durable: rt.Durable},
 	}, nil
 }
 
@@ -122,15 +124,14 @@ func (r *route) run(ctx context.Context, ready <-chan struct{}) {
 	case <-ctx.Done():
 		return
 	}
-	b := newBackoff(r.cfg.MaxBackoff)  // between failed Kafka writes
-	nb := newBackoff(r.cfg.MaxBackoff) // between failed JetStream requests
+	bo := r.cfg.retry() // after failed Kafka writes, and after failed JetStream requests
 	failures, natsFailures, waiting := 0, 0, false
 	natsFailed := func(what string, err error) bool {
 		natsFailures++
 		if natsFailures == 1 || natsFailures%10 == 0 {
 			r.log.Warn(what+" failed; retrying", "failures", natsFailures, platform.KeyError, err)
 		}
-		return nb.sleep(ctx)
+		return clock.Sleep(ctx, bo.Next(natsFailures))
 	}
 	for ctx.Err() == nil {
 		if err := r.fill(); err != nil && ctx.Err() == nil {
@@ -141,7 +142,6 @@ func (r *route) run(ctx context.Context, ready <-chan struct{}) {
 			}
 		} else if err == nil {
 			natsFailures = 0
-			nb.reset()
 		}
 		if len(r.inHand) == 0 {
 			continue
@@ -169,7 +169,6 @@ func (r *route) run(ctx context.Context, ready <-chan struct{}) {
 				r.log.Info("kafka writes resumed", "failures", failures)
 			}
 			failures = 0
-			b.reset()
 			continue
 		}
 		if ctx.Err() != nil {
@@ -180,7 +179,7 @@ func (r *route) run(ctx context.Context, ready <-chan struct{}) {
 		if failures == 1 || failures%10 == 0 {
 			r.log.Warn("kafka write failed; retrying the same messages", "in_hand", len(r.inHand), "failures", failures, platform.KeyError, err)
 		}
-		if !b.sleep(ctx) {
+		if !clock.Sleep(ctx, bo.Next(failures)) {
 			return
 		}
 	}
@@ -383,7 +382,7 @@ func (r *route) setInHand() {
 }
 
 // stats are the route's counters and, if JetStream answers quickly, its lag.
-func (r *route) stats(ctx context.Context) wire.RouteStats {
+func (r *route) stats(ctx context.Context) bridge.RouteStats {
 	r.mu.Lock()
 	out := r.count
 	r.mu.Unlock()
@@ -426,26 +425,9 @@ func (r *route) stop(ctx context.Context) error {
 	return err
 }
 
-// backoff is an exponential back-off from 100 ms to a cap.
-type backoff struct {
-	cur, max time.Duration
-}
-
-func newBackoff(limit time.Duration) *backoff {
-	return &backoff{cur: 100 * time.Millisecond, max: limit}
-}
-
-func (b *backoff) reset() { b.cur = 100 * time.Millisecond }
-
-// sleep waits the current delay (false if ctx ended first) and doubles it.
-func (b *backoff) sleep(ctx context.Context) bool {
-	t := time.NewTimer(min(b.cur, b.max))
-	defer t.Stop()
-	b.cur = min(b.cur*2, b.max)
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+// retry is the back-off of the bridge's retry loops (Kafka writes, JetStream
+// requests, topic creation): 100 ms doubling to MaxBackoff, each wait drawn
+// over [d/2, d) so replicas retrying one outage do not come back in step.
+func (c Config) retry() backoff.Exp {
+	return backoff.Exp{Min: 100 * time.Millisecond, Max: c.MaxBackoff, Jitter: 0.5}
 }

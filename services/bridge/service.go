@@ -20,7 +20,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/slotmesh/slotmesh/contracts"
-	wire "github.com/slotmesh/slotmesh/contracts/bridge"
+	"github.com/slotmesh/slotmesh/contracts/bridge"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
 )
@@ -57,8 +58,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
-	log = log.With(platform.KeyService, wire.Service)
-	nc, err := platform.Connect(cfg.NATSURL, "slotmesh-"+wire.Service, log)
+	log = log.With(platform.KeyService, bridge.Service)
+	nc, err := platform.Connect(cfg.NATSURL, "slotmesh-"+bridge.Service, log)
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
@@ -73,7 +74,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 	if s.js, err = jetstream.New(nc); err != nil {
 		return fail(fmt.Errorf("jetstream: %w", err))
 	}
-	for _, rt := range wire.Routes {
+	for _, rt := range bridge.Routes {
 		r, err := newRoute(ctx, s.js, rt, cfg, log)
 		if err != nil {
 			return fail(err)
@@ -96,28 +97,25 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 	}
 
 	s.svcs, err = platform.AddServices(nc, platform.ServiceSpec{
-		Name:        wire.Service,
+		Name:        bridge.Service,
 		Version:     Version,
 		Description: "mirrors the JetStream event streams onto Kafka topics",
-		Group:       wire.Group,
+		Group:       bridge.Group,
 		Endpoints: []platform.Endpoint{
-			platform.Handle(endpointStats, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}, s.stats),
+			platform.Handle(bridge.OpStats, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}, s.stats),
 		},
-		Instances: 1,
+		Workers: 1,
 	})
 	if err != nil {
 		cancel()
 		s.wg.Wait()
 		return fail(err)
 	}
-	id := s.svcs[0].Info().ID
+	id := s.svcs.ID()
 	s.instance.Store(&id)
 	log.Info("bridge service started", KeyRoutes, len(s.routes), "brokers", cfg.Kafka.Brokers, "batch", cfg.Batch)
 	return s, nil
 }
-
-// endpointStats is the name of the stats endpoint (wire.SubjectStats).
-const endpointStats = "stats"
 
 // KeyRoutes is the log attribute of a number of routes.
 const KeyRoutes = "routes"
@@ -125,8 +123,8 @@ const KeyRoutes = "routes"
 // ensureTopics creates the bridge's topics, retrying with back-off until
 // Kafka answers or the service stops, then lets the routes run.
 func (s *Service) ensureTopics(ctx context.Context, cfg Config) {
-	topics := wire.Topics()
-	b := newBackoff(cfg.MaxBackoff)
+	topics := bridge.Topics()
+	bo := cfg.retry()
 	for attempt := 1; ; attempt++ {
 		tctx, cancel := context.WithTimeout(ctx, writeTimeout)
 		err := kafka.EnsureTopics(tctx, cfg.Kafka, topics...)
@@ -145,15 +143,15 @@ func (s *Service) ensureTopics(ctx context.Context, cfg Config) {
 		for _, r := range s.routes {
 			r.failed(err)
 		}
-		if !b.sleep(ctx) {
+		if !clock.Sleep(ctx, bo.Next(attempt)) {
 			return
 		}
 	}
 }
 
-// stats answers wire.SubjectStats.
-func (s *Service) stats(ctx context.Context, _ wire.StatsRequest) (wire.Stats, error) {
-	out := wire.Stats{}
+// stats answers bridge.SubjectStats.
+func (s *Service) stats(ctx context.Context, _ bridge.StatsRequest) (bridge.Stats, error) {
+	out := bridge.Stats{}
 	if id := s.instance.Load(); id != nil {
 		out.Instance = *id
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -18,6 +19,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/bridge"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // world is a running mesh with real users and a vendor, and a way to put
@@ -161,22 +163,6 @@ func (w *world) count(t testing.TB, sql string, args ...any) int {
 	return n
 }
 
-// until polls cond (which says what it saw) every 50 ms for at most within.
-func until(t testing.TB, within time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		ok, saw := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s; last seen: %s", what, within, saw)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestEventsSurviveKafkaBridgeAndSMTPOutages is the system fault test of the
 // event path: 10,000 booking events (5,000 bookings confirmed, then
 // cancelled) go through JetStream, the bridge, Kafka and two consumer groups
@@ -206,26 +192,28 @@ func TestEventsSurviveKafkaBridgeAndSMTPOutages(t *testing.T) {
 	w.sys.SMTP.Stop()
 	var ids []string
 	ids = append(ids, w.publish(t, 0, 1000)...)
-	until(t, 60*time.Second, "archive under way", func() (bool, string) {
-		n := archived()
-		return n >= 100, fmt.Sprintf("%d archived", n)
+	poll.Eventually(t, 60*time.Second, "archive under way", func() error {
+		if n := archived(); n < 100 {
+			return fmt.Errorf("%d archived", n)
+		}
+		return nil
 	})
 
 	// The Kafka broker goes down mid-stream, until the bridge has seen it fail.
 	w.sys.Kafka.Stop()
 	downAt := time.Now()
 	ids = append(ids, w.publish(t, 1000, 2000)...)
-	until(t, 30*time.Second, "the bridge sees Kafka down", func() (bool, string) {
+	poll.Eventually(t, 30*time.Second, "the bridge sees Kafka down", func() error {
 		st, err := bridge.GetStats(context.Background(), nc)
 		if err != nil {
-			return false, err.Error()
+			return err
 		}
 		for _, r := range st.Routes {
 			if r.LastErrorAt != nil && r.LastErrorAt.After(downAt) && time.Since(downAt) > 2*time.Second {
-				return true, ""
+				return nil
 			}
 		}
-		return false, "no Kafka failure reported yet"
+		return errors.New("no Kafka failure reported yet")
 	})
 	w.sys.Kafka.Start(t)
 	ids = append(ids, w.publish(t, 2000, 3000)...)
@@ -249,10 +237,12 @@ func TestEventsSurviveKafkaBridgeAndSMTPOutages(t *testing.T) {
 	searched := func() int {
 		return w.count(t, `SELECT count(*) FROM search.bookings WHERE vendor_id = $1 AND version = 3 AND status = 'CANCELLED'`, w.vendorID)
 	}
-	until(t, 4*time.Minute, "every event applied", func() (bool, string) {
-		a, sent, s := archived(), deliveries("sent"), searched()
-		return a == bookings && sent == 2*bookings && s == bookings, fmt.Sprintf("%d/%d archived, %d/%d emails sent, %d messages at the SMTP server, %d/%d in search",
-			a, bookings, sent, 2*bookings, len(w.sys.SMTP.Messages()), s, bookings)
+	poll.Eventually(t, 4*time.Minute, "every event applied", func() error {
+		if a, sent, s := archived(), deliveries("sent"), searched(); a != bookings || sent != 2*bookings || s != bookings {
+			return fmt.Errorf("%d/%d archived, %d/%d emails sent, %d messages at the SMTP server, %d/%d in search",
+				a, bookings, sent, 2*bookings, len(w.sys.SMTP.Messages()), s, bookings)
+		}
+		return nil
 	})
 	if n := w.count(t, `SELECT count(*) FROM search.holds WHERE vendor_id = $1`, w.vendorID); n != 0 {
 		t.Fatalf("%d holds of cancelled bookings left in the search read model", n)

@@ -16,7 +16,7 @@ import (
 	"github.com/slotmesh/slotmesh/gateway"
 	"github.com/slotmesh/slotmesh/services/archive"
 	"github.com/slotmesh/slotmesh/services/booking"
-	"github.com/slotmesh/slotmesh/services/bookings"
+	"github.com/slotmesh/slotmesh/services/bookingquery"
 	"github.com/slotmesh/slotmesh/services/bridge"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/postgres"
@@ -33,7 +33,7 @@ import (
 // the tests iterate it.
 var Components = []platform.Component{
 	user.Component, vendors.Component, payment.Component, booking.Component, bridge.Component,
-	archive.Component, bookings.Component, notification.Component, search.Component,
+	archive.Component, bookingquery.Component, notification.Component, search.Component,
 }
 
 // Gateway is the name `serve` takes for the HTTP gateway.

@@ -24,12 +24,14 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/procfs"
 	"github.com/schollz/progressbar/v3"
 	pg "github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/services/internal/schedule"
 	"github.com/slotmesh/slotmesh/services/search/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/search/domain"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/latency"
 )
 
 // BenchmarkSearchThroughGateway is the search target of the issue: it
@@ -53,11 +55,11 @@ import (
 func BenchmarkSearchThroughGateway(b *testing.B) {
 	cfg := searchBenchConfig(b)
 	env := map[string]string{
-		"SEARCH_URL":        "memory",
-		"SERVICE_INSTANCES": "16",
-		"PG_MAX_CONNS":      "16",
+		"SEARCH_URL":      "memory",
+		"SERVICE_WORKERS": "16",
+		"PG_MAX_CONNS":    "16",
 	}
-	for _, k := range []string{"SEARCH_URL", "SERVICE_INSTANCES", "PG_MAX_CONNS", "SEARCH_CACHE_TTL", "SEARCH_CONSUMERS", "LOG_LEVEL"} {
+	for _, k := range []string{"SEARCH_URL", "SERVICE_WORKERS", "PG_MAX_CONNS", "SEARCH_CACHE_TTL", "SEARCH_CONSUMERS", "LOG_LEVEL"} {
 		if v := os.Getenv(k); v != "" {
 			env[k] = v
 		}
@@ -200,8 +202,10 @@ func BenchmarkSearchThroughGateway(b *testing.B) {
 		r := results[rate]
 		fmt.Printf("%8d %10.0f %8.2f %8.2f %8.2f %8.2f %7d %10.1f %11.3f %10.3f %10.1f %4d\n", rate, r.achieved, r.p(0.5), r.p(0.9), r.p(0.99), r.p(1), r.errors, r.items, r.cpuMs, r.pgCPUMs, r.allocKB, r.gcs)
 	}
-	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
-		fmt.Printf("load average at the end: %s", la)
+	if fs, err := procfs.NewDefaultFS(); err == nil {
+		if la, err := fs.LoadAvg(); err == nil {
+			fmt.Printf("load average at the end: %.2f %.2f %.2f\n", la.Load1, la.Load5, la.Load15)
+		}
 	}
 }
 
@@ -476,12 +480,7 @@ type searchLoad struct {
 }
 
 // p is the q-quantile of the latencies in ms (1 = the maximum).
-func (l searchLoad) p(q float64) float64 {
-	if len(l.lat) == 0 {
-		return math.NaN()
-	}
-	return float64(l.lat[min(int(q*float64(len(l.lat))), len(l.lat)-1)]) / 1e6
-}
+func (l searchLoad) p(q float64) float64 { return latency.Of(l.lat).Ms(q) }
 
 var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
@@ -536,7 +535,6 @@ func openLoop(client *http.Client, rate int, d time.Duration, target func(i int)
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
-	slices.Sort(out.lat)
 	out.achieved = float64(len(out.lat)) / elapsed.Seconds()
 	if len(out.lat) > 0 {
 		out.items = float64(items) / float64(len(out.lat))
@@ -557,6 +555,10 @@ func processCPU() time.Duration {
 // connected to pool's database now (Linux /proc; 0 elsewhere). Backends
 // that exit between two readings are lost, so it is a lower bound.
 func postgresCPU(ctx context.Context, pool *pgxpool.Pool) time.Duration {
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return 0
+	}
 	rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
 	if err != nil {
 		return 0
@@ -565,21 +567,17 @@ func postgresCPU(ctx context.Context, pool *pgxpool.Pool) time.Duration {
 	if err != nil {
 		return 0
 	}
-	var ticks int64
+	var cpu float64 // seconds
 	for _, pid := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		p, err := fs.Proc(int(pid))
 		if err != nil {
 			continue
 		}
-		// Fields after the parenthesised command: state is field 3, utime 14, stime 15.
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) < 13 {
+		st, err := p.Stat()
+		if err != nil {
 			continue
 		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += u + st
+		cpu += st.CPUTime() // utime + stime
 	}
-	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
+	return time.Duration(cpu * float64(time.Second))
 }

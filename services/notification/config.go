@@ -18,7 +18,7 @@ const DefaultFrom = "slotmesh <no-reply@slotmesh.local>"
 type Config struct {
 	platform.Config
 	Kafka        kafka.Config
-	Instances    int           // SERVICE_INSTANCES: micro instances per process
+	Workers      int           // SERVICE_WORKERS: concurrent handlers per process (ADR 0021)
 	Members      int           // NOTIFY_KAFKA_MEMBERS: consumer-group members per process
 	SMTPURL      string        // SMTP_URL: smtp://host:port (STARTTLS when offered) or smtps://host:port; empty: the log driver
 	SMTPUsername string        // SMTP_USERNAME: optional
@@ -43,7 +43,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		Config:         platform.BaseFromEnv(getenv, &errs),
 		Kafka:          kafka.FromEnv(getenv, &errs),
-		Instances:      e.Int("SERVICE_INSTANCES", 2, &errs),
+		Workers:        e.Workers("SERVICE_WORKERS", "SERVICE_INSTANCES", platform.DefaultWorkers, &errs),
 		Members:        e.Int("NOTIFY_KAFKA_MEMBERS", 1, &errs),
 		SMTPURL:        e.Str("SMTP_URL", ""),
 		SMTPUsername:   e.Str("SMTP_USERNAME", ""),
@@ -65,8 +65,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	errs := []error{c.Config.Validate(), c.Kafka.Validate()}
-	if c.Instances < 1 || c.Instances > 256 {
-		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
+	if c.Workers < 1 || c.Workers > platform.MaxWorkers {
+		errs = append(errs, fmt.Errorf("SERVICE_WORKERS: %d not in 1..%d", c.Workers, platform.MaxWorkers))
 	}
 	if c.Members < 1 || c.Members > 64 {
 		errs = append(errs, fmt.Errorf("NOTIFY_KAFKA_MEMBERS: %d not in 1..64", c.Members))

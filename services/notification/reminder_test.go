@@ -3,6 +3,7 @@ package notification_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/booking"
-	wire "github.com/slotmesh/slotmesh/contracts/notification"
+	"github.com/slotmesh/slotmesh/contracts/notification"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // bookingEvent is an event of booking b at its version.
@@ -70,7 +72,12 @@ func TestReminders(t *testing.T) {
 
 	c := mk(cy.ID, 3, soon, booking.StatusCancelled)
 	e.produce(e.bookingEvent(booking.EventCancelled, c))
-	eventually(t, 30*time.Second, "the cancellation recorded first", func() bool { return e.reminders(c.ID)[wire.StatusCancelled] == 1 })
+	poll.Eventually(t, 30*time.Second, "the cancellation recorded first", func() error {
+		if r := e.reminders(c.ID); r[notification.StatusCancelled] != 1 {
+			return fmt.Errorf("reminders %v", r)
+		}
+		return nil
+	})
 	cc := c
 	cc.Version, cc.Status = 2, booking.StatusConfirmed
 	e.produce(e.bookingEvent(booking.EventConfirmed, cc))
@@ -96,22 +103,28 @@ func TestReminders(t *testing.T) {
 		}
 		return out
 	}
-	eventually(t, 30*time.Second, "Ann's and Di's reminders", func() bool {
-		return len(reminderMails(ann.Email)) == 1 && len(reminderMails(di.Email)) == 1
+	poll.Eventually(t, 30*time.Second, "Ann's and Di's reminders", func() error {
+		if a, d := reminderMails(ann.Email), reminderMails(di.Email); len(a) != 1 || len(d) != 1 {
+			return fmt.Errorf("Ann's %q, Di's %q", a, d)
+		}
+		return nil
 	})
 	if got := reminderMails(ann.Email)[0]; !strings.HasPrefix(got, "Reminder: Trattoria Roma in 1 hour, ") {
 		t.Errorf("subject %q", got)
 	}
-	eventually(t, 10*time.Second, "the sent reminders recorded", func() bool {
-		return e.reminders(a.ID)[wire.StatusSent] == 1 && e.reminders(d.ID)[wire.StatusSent] == 1
+	poll.Eventually(t, 10*time.Second, "the sent reminders recorded", func() error {
+		if ra, rd := e.reminders(a.ID), e.reminders(d.ID); ra[notification.StatusSent] != 1 || rd[notification.StatusSent] != 1 {
+			return fmt.Errorf("Ann's %v, Di's %v", ra, rd)
+		}
+		return nil
 	})
-	if r := e.reminders(b.ID); r[wire.StatusCancelled] < 1 || r[wire.StatusPending]+r[wire.StatusSent] != 0 { // the topics race: 1 or 2 cancelled rows
+	if r := e.reminders(b.ID); r[notification.StatusCancelled] < 1 || r[notification.StatusPending]+r[notification.StatusSent] != 0 { // the topics race: 1 or 2 cancelled rows
 		t.Errorf("cancelled booking's reminders: %v", r)
 	}
-	if r := e.reminders(c.ID); r[wire.StatusCancelled] != 1 || len(r) != 1 {
+	if r := e.reminders(c.ID); r[notification.StatusCancelled] != 1 || len(r) != 1 {
 		t.Errorf("late confirmation of a cancelled booking scheduled a reminder: %v", r)
 	}
-	if r := e.reminders(dEarly.ID); r[wire.StatusCancelled] != 1 || r[wire.StatusPending] != 1 {
+	if r := e.reminders(dEarly.ID); r[notification.StatusCancelled] != 1 || r[notification.StatusPending] != 1 {
 		t.Errorf("moved booking's reminders: %v (want the old one cancelled, the new one pending)", r)
 	}
 	if n := len(reminderMails(bo.Email)) + len(reminderMails(cy.Email)); n != 0 {

@@ -9,16 +9,14 @@ package notification
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/google/uuid"
-	wire "github.com/slotmesh/slotmesh/contracts/notification"
+	"github.com/slotmesh/slotmesh/contracts/notification"
 	"github.com/slotmesh/slotmesh/contracts/user"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
-	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
 	"github.com/slotmesh/slotmesh/services/notification/adapters/logmail"
 	"github.com/slotmesh/slotmesh/services/notification/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/notification/adapters/smtp"
@@ -26,51 +24,41 @@ import (
 	"github.com/slotmesh/slotmesh/services/notification/app"
 	"github.com/slotmesh/slotmesh/services/notification/ports/endpoints"
 	"github.com/slotmesh/slotmesh/services/notification/ports/events"
-	"github.com/slotmesh/slotmesh/services/notification/ports/sender"
+	"github.com/slotmesh/slotmesh/services/notification/ports/jobs"
 )
 
 // Version is the micro service version (semver).
 const Version = "0.1.0"
 
 // Service is a running notification service.
-type Service struct {
-	deps     *platform.Deps
-	svcs     platform.Services
-	consumer *kafka.Consumer
-	sender   *sender.Sender
-	log      *slog.Logger
-}
+type Service struct{ *platform.Running }
 
 // Start connects, migrates, answers on svc.notification.v1.*, joins the
 // notification consumer group and starts the sender.
-func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err error) {
-	log = log.With(platform.KeyService, wire.Service)
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
+	log = log.With(platform.KeyService, notification.Service)
+	run := platform.NewRunning(notification.Service, log)
 	mailer, err := NewMailer(cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("notification: %w", err)
+		return nil, run.Fail(err)
 	}
 	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
-		Service: wire.Service,
+		Service: notification.Service,
 		Schema:  postgres.Schema,
 		Migrate: postgres.Migrate,
 	}, log)
 	if err != nil {
-		return nil, fmt.Errorf("notification: %w", err)
+		return nil, run.Fail(err)
 	}
-	s = &Service{deps: deps, sender: sender.New(), log: log}
-	defer func() {
-		if err != nil {
-			_ = s.Stop()
-			s = nil
-		}
-	}()
+	run.Defer(deps.Close)
+	waker := jobs.NewWaker()
 	a := &app.App{
 		Store:   postgres.New(deps.Pool),
 		Users:   user.NewClient(deps.NC),
 		Vendors: vendors.NewClient(deps.NC),
 		Mailer:  mailer,
 		Poster:  webhook.New(),
-		Waker:   s.sender,
+		Waker:   waker,
 		Options: app.Options{
 			MaxAttempts: cfg.MaxAttempts,
 			BackoffMin:  cfg.BackoffMin,
@@ -83,22 +71,26 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (s *Service, err e
 		},
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}
-	if s.svcs, err = platform.AddServices(deps.NC, platform.ServiceSpec{
-		Name:        wire.Service,
+	// Stopped last first: the consumer, the sender (sends in flight finish
+	// and are recorded), then the endpoints.
+	if err := run.Serve(deps.NC, platform.ServiceSpec{
+		Name:        notification.Service,
 		Version:     Version,
 		Description: "booking news by email and signed webhooks; webhook configuration; dead letters and replay",
-		Group:       wire.Group,
+		Group:       notification.Group,
 		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Instances:   cfg.Instances,
+		Workers:     cfg.Workers,
 	}); err != nil {
-		return nil, fmt.Errorf("notification: %w", err)
+		return nil, run.Fail(err)
 	}
-	if s.consumer, err = events.Consume(ctx, a, cfg.Kafka, cfg.Members, log); err != nil {
-		return nil, fmt.Errorf("notification: %w", err)
+	run.Defer(platform.StartJob(jobs.Send(a, cfg.PollInterval, cfg.Lease, waker, log), log))
+	consumer, err := events.Consume(ctx, a, cfg.Kafka, cfg.Members, log)
+	if err != nil {
+		return nil, run.Fail(err)
 	}
-	s.sender.Start(a, cfg.PollInterval, log)
-	log.Info("notification service started", "instances", len(s.svcs), "mailer", fmt.Sprintf("%T", mailer))
-	return s, nil
+	run.DeferErr(consumer.Stop)
+	log.Info("notification mailer", "mailer", fmt.Sprintf("%T", mailer))
+	return &Service{run}, nil
 }
 
 // NewMailer is the email driver cfg names: SMTP when SMTP_URL is set, the
@@ -109,20 +101,4 @@ func NewMailer(cfg Config, log *slog.Logger) (app.Mailer, error) {
 	}
 	return smtp.New(smtp.Config{URL: cfg.SMTPURL, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword,
 		From: cfg.From, Timeout: cfg.SendTimeout})
-}
-
-// Stop leaves the consumer group, lets sends in flight finish and be
-// recorded, stops taking requests and closes.
-func (s *Service) Stop() error {
-	var errs []error
-	if s.consumer != nil {
-		errs = append(errs, s.consumer.Stop())
-	}
-	s.sender.Stop()
-	if s.svcs != nil {
-		errs = append(errs, s.svcs.Stop())
-	}
-	s.deps.Close()
-	s.log.Info("notification service stopped")
-	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,13 +21,14 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
-	wire "github.com/slotmesh/slotmesh/contracts/notification"
+	"github.com/slotmesh/slotmesh/contracts/notification"
 	"github.com/slotmesh/slotmesh/contracts/user"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
-	"github.com/slotmesh/slotmesh/services/notification"
+	notificationsvc "github.com/slotmesh/slotmesh/services/notification"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // env is one notification service with real Postgres, NATS, Kafka (kfake)
@@ -40,10 +42,10 @@ type env struct {
 	smtp    *testenv.SMTP
 	pgURL   string
 	pool    *pgxpool.Pool
-	client  *wire.Client
+	client  *notification.Client
 	produce func(e contracts.Event)
 	vars    map[string]string
-	svc     *notification.Service
+	svc     *notificationsvc.Service
 
 	vendorID, manager string
 	mu                sync.Mutex // guards users
@@ -58,7 +60,7 @@ func start(t *testing.T, extra map[string]string) *env {
 	e := &env{t: t, nats: n, kafka: k, smtp: sink, pgURL: testenv.Postgres(t),
 		vendorID: uuid.NewString(), manager: uuid.NewString(), users: map[string]user.Contact{}}
 	e.nc = n.Connect(t)
-	e.client = wire.NewClient(e.nc)
+	e.client = notification.NewClient(e.nc)
 	e.peers()
 	e.vars = map[string]string{
 		"NATS_URL":             n.URL,
@@ -114,11 +116,11 @@ func topicOf(typ string) string {
 
 func (e *env) startService() {
 	e.t.Helper()
-	cfg, err := notification.ConfigFromEnv(func(k string) string { return e.vars[k] })
+	cfg, err := notificationsvc.ConfigFromEnv(func(k string) string { return e.vars[k] })
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	svc, err := notification.Start(context.Background(), cfg, platform.Discard())
+	svc, err := notificationsvc.Start(context.Background(), cfg, platform.Discard())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -138,11 +140,11 @@ func (e *env) peers() {
 	e.t.Helper()
 	o := platform.EndpointOptions{}
 	for _, spec := range []platform.ServiceSpec{
-		{Name: user.Service, Version: "0.0.0", Group: user.Group, Instances: 1, Endpoints: []platform.Endpoint{
-			platform.Handle("keys", o, func(context.Context, user.KeysRequest) (user.KeysResponse, error) {
+		{Name: user.Service, Version: "0.0.0", Group: user.Group, Workers: 1, Endpoints: []platform.Endpoint{
+			platform.Handle(user.OpKeys, o, func(context.Context, user.KeysRequest) (user.KeysResponse, error) {
 				return user.KeysResponse{Issuer: testIssuer, Keys: []user.PublicKey{{KID: "k1", Alg: "EdDSA", Key: testKey.Public().(ed25519.PublicKey)}}}, nil
 			}),
-			platform.Handle("contact", o, func(_ context.Context, r user.ContactRequest) (user.Contact, error) {
+			platform.Handle(user.OpContact, o, func(_ context.Context, r user.ContactRequest) (user.Contact, error) {
 				e.mu.Lock()
 				defer e.mu.Unlock()
 				c, ok := e.users[r.ID]
@@ -152,14 +154,14 @@ func (e *env) peers() {
 				return c, nil
 			}),
 		}},
-		{Name: vendors.Service, Version: "0.0.0", Group: vendors.Group, Instances: 1, Endpoints: []platform.Endpoint{
-			platform.Handle("get", o, func(_ context.Context, r vendors.GetRequest) (vendors.Vendor, error) {
+		{Name: vendors.Service, Version: "0.0.0", Group: vendors.Group, Workers: 1, Endpoints: []platform.Endpoint{
+			platform.Handle(vendors.OpGet, o, func(_ context.Context, r vendors.GetRequest) (vendors.Vendor, error) {
 				if r.ID != e.vendorID {
 					return vendors.Vendor{}, apperr.E(apperr.NotFound, "vendor not found")
 				}
 				return vendors.Vendor{ID: r.ID, Profile: vendors.Profile{Kind: vendors.KindRestaurant, Name: "Trattoria Roma", Timezone: "Europe/Berlin"}}, nil
 			}),
-			platform.Handle("authorize", o, func(_ context.Context, r vendors.AuthorizeRequest) (vendors.AuthorizeResponse, error) {
+			platform.Handle(vendors.OpAuthorize, o, func(_ context.Context, r vendors.AuthorizeRequest) (vendors.AuthorizeResponse, error) {
 				if r.VendorID != e.vendorID {
 					return vendors.AuthorizeResponse{}, apperr.E(apperr.NotFound, "vendor not found")
 				}
@@ -213,20 +215,6 @@ func (e *env) as(userID string) context.Context {
 	return natsrpc.WithActor(context.Background(), userID)
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		<-tick.C
-	}
-}
-
 // mailsTo is the sink's messages to addr.
 func (e *env) mailsTo(addr string) []testenv.SMTPMessage {
 	var out []testenv.SMTPMessage
@@ -249,6 +237,17 @@ func (e *env) status(eventID, channel string) (status string, attempts int) {
 		e.t.Fatal(err)
 	}
 	return status, attempts
+}
+
+// statusIs is a condition for poll.Eventually: the delivery of eventID on
+// channel has status want.
+func (e *env) statusIs(eventID, channel, want string) func() error {
+	return func() error {
+		if s, n := e.status(eventID, channel); s != want {
+			return fmt.Errorf("status %q after %d attempts", s, n)
+		}
+		return nil
+	}
 }
 
 // receiver is a vendor's webhook endpoint that records what it got.
@@ -293,7 +292,7 @@ func TestConfirmationOnceDespiteDuplicates(t *testing.T) {
 	t.Parallel()
 	e := start(t, nil)
 	rcv := newReceiver(t, http.StatusOK)
-	wh, err := e.client.SetWebhook(e.as(e.manager), wire.SetWebhookRequest{VendorID: e.vendorID, URL: rcv.URL + "/hooks"})
+	wh, err := e.client.SetWebhook(e.as(e.manager), notification.SetWebhookRequest{VendorID: e.vendorID, URL: rcv.URL + "/hooks"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,8 +307,11 @@ func TestConfirmationOnceDespiteDuplicates(t *testing.T) {
 	marker := e.event(booking.EventConfirmed, ann.ID, start)
 	marker.AggregateID = ev.AggregateID
 	e.produce(marker)
-	eventually(t, 30*time.Second, "two emails and two webhooks", func() bool {
-		return len(e.mailsTo(ann.Email)) >= 2 && len(rcv.requests()) >= 2
+	poll.Eventually(t, 30*time.Second, "two emails and two webhooks", func() error {
+		if m, w := len(e.mailsTo(ann.Email)), len(rcv.requests()); m < 2 || w < 2 {
+			return fmt.Errorf("%d emails, %d webhooks", m, w)
+		}
+		return nil
 	})
 	e.requireSent(ev.ID, marker.ID)
 
@@ -320,8 +322,11 @@ func TestConfirmationOnceDespiteDuplicates(t *testing.T) {
 	late := e.event(booking.EventConfirmed, ann.ID, start)
 	late.AggregateID = ev.AggregateID
 	e.produce(late)
-	eventually(t, 30*time.Second, "the third event's email and webhook", func() bool {
-		return len(e.mailsTo(ann.Email)) >= 3 && len(rcv.requests()) >= 3
+	poll.Eventually(t, 30*time.Second, "the third event's email and webhook", func() error {
+		if m, w := len(e.mailsTo(ann.Email)), len(rcv.requests()); m < 3 || w < 3 {
+			return fmt.Errorf("%d emails, %d webhooks", m, w)
+		}
+		return nil
 	})
 	e.requireSent(ev.ID, marker.ID, late.ID)
 
@@ -365,26 +370,26 @@ func TestConfirmationOnceDespiteDuplicates(t *testing.T) {
 	}
 	ids := map[string]int{}
 	for _, r := range reqs {
-		ids[r.header.Get(wire.HeaderEventID)]++
-		if err := wire.Verify(wh.Secret, r.header.Get(wire.HeaderSignature), r.body, time.Now(), 5*time.Minute); err != nil {
+		ids[r.header.Get(notification.HeaderEventID)]++
+		if err := notification.Verify(wh.Secret, r.header.Get(notification.HeaderSignature), r.body, time.Now(), 5*time.Minute); err != nil {
 			t.Errorf("signature: %v", err)
 		}
-		if err := wire.Verify("whsec_wrong", r.header.Get(wire.HeaderSignature), r.body, time.Now(), 5*time.Minute); err == nil {
+		if err := notification.Verify("whsec_wrong", r.header.Get(notification.HeaderSignature), r.body, time.Now(), 5*time.Minute); err == nil {
 			t.Error("signature verifies with the wrong secret")
 		}
 	}
 	if ids[ev.ID] != 1 || ids[marker.ID] != 1 || ids[late.ID] != 1 {
 		t.Errorf("webhook event ids: %v", ids)
 	}
-	var body wire.WebhookEvent
+	var body notification.WebhookEvent
 	for _, r := range reqs { // deliveries of a batch go out in parallel: any order
-		if r.header.Get(wire.HeaderEventID) == ev.ID {
+		if r.header.Get(notification.HeaderEventID) == ev.ID {
 			if err := json.Unmarshal(r.body, &body); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if body.EventID != ev.ID || body.Type != wire.TypeBookingConfirmed || body.Booking.ID != ev.AggregateID || body.Booking.PartySize != 2 {
+	if body.EventID != ev.ID || body.Type != notification.TypeBookingConfirmed || body.Booking.ID != ev.AggregateID || body.Booking.PartySize != 2 {
 		t.Errorf("webhook body: %+v", body)
 	}
 }
@@ -392,11 +397,8 @@ func TestConfirmationOnceDespiteDuplicates(t *testing.T) {
 func (e *env) requireSent(eventIDs ...string) {
 	e.t.Helper()
 	for _, id := range eventIDs {
-		for _, ch := range []string{wire.ChannelEmail, wire.ChannelWebhook} {
-			eventually(e.t, 10*time.Second, "delivery "+id+"/"+ch+" marked sent", func() bool {
-				s, _ := e.status(id, ch)
-				return s == wire.StatusSent
-			})
+		for _, ch := range []string{notification.ChannelEmail, notification.ChannelWebhook} {
+			poll.Eventually(e.t, 10*time.Second, "delivery "+id+"/"+ch+" marked sent", e.statusIs(id, ch, notification.StatusSent))
 		}
 	}
 }
@@ -418,23 +420,20 @@ func TestSMTPOutage(t *testing.T) {
 	for _, ev := range evs {
 		e.produce(ev)
 	}
-	eventually(t, 30*time.Second, "every delivery retried at least twice", func() bool {
+	poll.Eventually(t, 30*time.Second, "every delivery retried at least twice", func() error {
 		for _, ev := range evs {
-			if s, n := e.status(ev.ID, wire.ChannelEmail); s != wire.StatusPending || n < 2 {
-				return false
+			if s, n := e.status(ev.ID, notification.ChannelEmail); s != notification.StatusPending || n < 2 {
+				return fmt.Errorf("%s: %s after %d attempts", ev.Type, s, n)
 			}
 		}
-		return true
+		return nil
 	})
 	if n := len(e.smtp.Messages()); n != 0 {
 		t.Fatalf("%d messages while the server was down", n)
 	}
 	e.smtp.Start(t)
 	for _, ev := range evs {
-		eventually(t, 30*time.Second, "email of "+ev.Type+" sent", func() bool {
-			s, _ := e.status(ev.ID, wire.ChannelEmail)
-			return s == wire.StatusSent
-		})
+		poll.Eventually(t, 30*time.Second, "email of "+ev.Type+" sent", e.statusIs(ev.ID, notification.ChannelEmail, notification.StatusSent))
 	}
 	mails := e.mailsTo(bea.Email)
 	if len(mails) != 3 {
@@ -464,60 +463,54 @@ func TestWebhookRefusedDeadLetterReplay(t *testing.T) {
 	t.Parallel()
 	e := start(t, nil)
 	rcv := newReceiver(t, http.StatusBadRequest)
-	if _, err := e.client.SetWebhook(e.as(e.manager), wire.SetWebhookRequest{VendorID: e.vendorID, URL: rcv.URL}); err != nil {
+	if _, err := e.client.SetWebhook(e.as(e.manager), notification.SetWebhookRequest{VendorID: e.vendorID, URL: rcv.URL}); err != nil {
 		t.Fatal(err)
 	}
 	cy := e.user("Cy")
 	ev := e.event(booking.EventConfirmed, cy.ID, time.Now().Add(24*time.Hour))
 	e.produce(ev)
 
-	var dead wire.Delivery
-	eventually(t, 30*time.Second, "the webhook delivery in the dead letters", func() bool {
-		page, err := e.client.DeadLetters(context.Background(), wire.DeadLettersRequest{})
+	var dead notification.Delivery
+	poll.Eventually(t, 30*time.Second, "the webhook delivery in the dead letters", func() error {
+		page, err := e.client.DeadLetters(context.Background(), notification.DeadLettersRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, d := range page.Items {
 			if d.EventID == ev.ID {
 				dead = d
-				return true
+				return nil
 			}
 		}
-		return false
+		return fmt.Errorf("%d other dead letters", len(page.Items))
 	})
-	if dead.Channel != wire.ChannelWebhook || dead.Status != wire.StatusDead || dead.Attempts != 1 ||
+	if dead.Channel != notification.ChannelWebhook || dead.Status != notification.StatusDead || dead.Attempts != 1 ||
 		!strings.Contains(dead.LastError, "400") || dead.Recipient != rcv.URL {
 		t.Fatalf("dead letter: %+v", dead)
 	}
-	eventually(t, 10*time.Second, "the email sent", func() bool {
-		s, _ := e.status(ev.ID, wire.ChannelEmail)
-		return s == wire.StatusSent
-	})
+	poll.Eventually(t, 10*time.Second, "the email sent", e.statusIs(ev.ID, notification.ChannelEmail, notification.StatusSent))
 	if n := len(rcv.requests()); n != 1 {
 		t.Fatalf("%d webhook requests before the replay, want 1 (400 is not retried)", n)
 	}
 
-	if _, err := e.client.Replay(context.Background(), wire.ReplayRequest{}); apperr.CodeOf(err) != apperr.InvalidInput {
+	if _, err := e.client.Replay(context.Background(), notification.ReplayRequest{}); apperr.CodeOf(err) != apperr.InvalidInput {
 		t.Fatalf("empty replay: %v", err)
 	}
 	rcv.answer.Store(http.StatusNoContent)
-	res, err := e.client.Replay(context.Background(), wire.ReplayRequest{IDs: []string{dead.ID}})
+	res, err := e.client.Replay(context.Background(), notification.ReplayRequest{IDs: []string{dead.ID}})
 	if err != nil || res.Replayed != 1 {
 		t.Fatalf("replay: %+v %v", res, err)
 	}
-	eventually(t, 10*time.Second, "the replayed webhook sent", func() bool {
-		s, _ := e.status(ev.ID, wire.ChannelWebhook)
-		return s == wire.StatusSent
-	})
+	poll.Eventually(t, 10*time.Second, "the replayed webhook sent", e.statusIs(ev.ID, notification.ChannelWebhook, notification.StatusSent))
 	reqs := rcv.requests()
-	if len(reqs) != 2 || reqs[1].status != http.StatusNoContent || reqs[1].header.Get(wire.HeaderEventID) != ev.ID {
+	if len(reqs) != 2 || reqs[1].status != http.StatusNoContent || reqs[1].header.Get(notification.HeaderEventID) != ev.ID {
 		t.Fatalf("webhook requests after the replay: %d", len(reqs))
 	}
-	page, err := e.client.DeadLetters(context.Background(), wire.DeadLettersRequest{})
+	page, err := e.client.DeadLetters(context.Background(), notification.DeadLettersRequest{})
 	if err != nil || len(page.Items) != 0 {
 		t.Fatalf("dead letters after the replay: %+v %v", page, err)
 	}
-	if res, err := e.client.Replay(context.Background(), wire.ReplayRequest{All: true}); err != nil || res.Replayed != 0 {
+	if res, err := e.client.Replay(context.Background(), notification.ReplayRequest{All: true}); err != nil || res.Replayed != 0 {
 		t.Fatalf("replay all with nothing dead: %+v %v", res, err)
 	}
 	if len(e.mailsTo(cy.Email)) != 1 {
@@ -531,7 +524,7 @@ func TestWebhookConfig(t *testing.T) {
 	t.Parallel()
 	e := start(t, map[string]string{"SMTP_URL": ""})
 	ctx := e.as(e.manager)
-	w1, err := e.client.SetWebhook(ctx, wire.SetWebhookRequest{VendorID: e.vendorID, URL: "https://vendor.example/hooks"})
+	w1, err := e.client.SetWebhook(ctx, notification.SetWebhookRequest{VendorID: e.vendorID, URL: "https://vendor.example/hooks"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,7 +536,7 @@ func TestWebhookConfig(t *testing.T) {
 	if err != nil || got != w1 {
 		t.Fatalf("get: %+v %v, want %+v", got, err, w1)
 	}
-	w2, err := e.client.SetWebhook(ctx, wire.SetWebhookRequest{VendorID: e.vendorID, URL: "http://vendor.example:8080/v2"})
+	w2, err := e.client.SetWebhook(ctx, notification.SetWebhookRequest{VendorID: e.vendorID, URL: "http://vendor.example:8080/v2"})
 	if err != nil || w2.Secret == w1.Secret || w2.URL != "http://vendor.example:8080/v2" || !w2.CreatedAt.Equal(w1.CreatedAt) {
 		t.Fatalf("second set (rotation): %+v %v", w2, err)
 	}
@@ -551,18 +544,18 @@ func TestWebhookConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		ctx   context.Context
-		req   wire.SetWebhookRequest
+		req   notification.SetWebhookRequest
 		code  apperr.Code
 		field string
 	}{
-		{"relative url", ctx, wire.SetWebhookRequest{VendorID: e.vendorID, URL: "/hooks"}, apperr.InvalidInput, "url"},
-		{"ftp url", ctx, wire.SetWebhookRequest{VendorID: e.vendorID, URL: "ftp://vendor.example/x"}, apperr.InvalidInput, "url"},
-		{"no url", ctx, wire.SetWebhookRequest{VendorID: e.vendorID}, apperr.InvalidInput, "url"},
-		{"no host", ctx, wire.SetWebhookRequest{VendorID: e.vendorID, URL: "https:///x"}, apperr.InvalidInput, "url"},
-		{"credentials", ctx, wire.SetWebhookRequest{VendorID: e.vendorID, URL: "https://u:p@vendor.example/"}, apperr.InvalidInput, "url"},
-		{"not a manager", e.as(uuid.NewString()), wire.SetWebhookRequest{VendorID: e.vendorID, URL: "https://x.example"}, apperr.Forbidden, ""},
-		{"no actor", context.Background(), wire.SetWebhookRequest{VendorID: e.vendorID, URL: "https://x.example"}, apperr.Unauthenticated, ""},
-		{"unknown vendor", ctx, wire.SetWebhookRequest{VendorID: uuid.NewString(), URL: "https://x.example"}, apperr.NotFound, ""},
+		{"relative url", ctx, notification.SetWebhookRequest{VendorID: e.vendorID, URL: "/hooks"}, apperr.InvalidInput, "url"},
+		{"ftp url", ctx, notification.SetWebhookRequest{VendorID: e.vendorID, URL: "ftp://vendor.example/x"}, apperr.InvalidInput, "url"},
+		{"no url", ctx, notification.SetWebhookRequest{VendorID: e.vendorID}, apperr.InvalidInput, "url"},
+		{"no host", ctx, notification.SetWebhookRequest{VendorID: e.vendorID, URL: "https:///x"}, apperr.InvalidInput, "url"},
+		{"credentials", ctx, notification.SetWebhookRequest{VendorID: e.vendorID, URL: "https://u:p@vendor.example/"}, apperr.InvalidInput, "url"},
+		{"not a manager", e.as(uuid.NewString()), notification.SetWebhookRequest{VendorID: e.vendorID, URL: "https://x.example"}, apperr.Forbidden, ""},
+		{"no actor", context.Background(), notification.SetWebhookRequest{VendorID: e.vendorID, URL: "https://x.example"}, apperr.Unauthenticated, ""},
+		{"unknown vendor", ctx, notification.SetWebhookRequest{VendorID: uuid.NewString(), URL: "https://x.example"}, apperr.NotFound, ""},
 	} {
 		_, err := e.client.SetWebhook(tc.ctx, tc.req)
 		ae, ok := apperr.As(err)
@@ -585,7 +578,7 @@ func TestWebhookConfig(t *testing.T) {
 	if _, err := e.client.DeleteWebhook(ctx, e.vendorID); apperr.CodeOf(err) != apperr.NotFound {
 		t.Errorf("second delete: %v", err)
 	}
-	if _, err := e.client.DeadLetters(context.Background(), wire.DeadLettersRequest{Cursor: "%%%"}); apperr.CodeOf(err) != apperr.InvalidInput {
+	if _, err := e.client.DeadLetters(context.Background(), notification.DeadLettersRequest{Cursor: "%%%"}); apperr.CodeOf(err) != apperr.InvalidInput {
 		t.Errorf("bad cursor: %v", err)
 	}
 }

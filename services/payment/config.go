@@ -18,7 +18,7 @@ const (
 // Config of the payment service.
 type Config struct {
 	platform.Config
-	Instances         int           // SERVICE_INSTANCES: micro instances (concurrent handlers) per process
+	Workers           int           // SERVICE_WORKERS: concurrent handlers per process (ADR 0021)
 	Provider          string        // PAYMENT_PROVIDER: sim or stripe
 	StripeKey         string        // STRIPE_API_KEY (secret: never logged)
 	StripeBase        string        // STRIPE_API_BASE: Stripe's API, or stripe-mock
@@ -33,7 +33,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	e := platform.Env(getenv)
 	c := Config{
 		Config:            platform.BaseFromEnv(getenv, &errs),
-		Instances:         e.Int("SERVICE_INSTANCES", 4, &errs),
+		Workers:           e.Workers("SERVICE_WORKERS", "SERVICE_INSTANCES", platform.DefaultWorkers, &errs),
 		Provider:          e.Str("PAYMENT_PROVIDER", ProviderSim),
 		StripeKey:         e.Str("STRIPE_API_KEY", ""),
 		StripeBase:        e.Str("STRIPE_API_BASE", "https://api.stripe.com"),
@@ -48,8 +48,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	errs := []error{c.Config.Validate()}
-	if c.Instances < 1 || c.Instances > 256 {
-		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
+	if c.Workers < 1 || c.Workers > platform.MaxWorkers {
+		errs = append(errs, fmt.Errorf("SERVICE_WORKERS: %d not in 1..%d", c.Workers, platform.MaxWorkers))
 	}
 	switch c.Provider {
 	case ProviderSim:

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/payment"
 )
 
@@ -15,7 +16,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Provider != payment.ProviderSim || c.ReconcileInterval != 5*time.Second || c.ReconcileGrace != 10*time.Second ||
-		c.MaxAttempts != 5 || c.Instances != 4 || c.StripeBase != "https://api.stripe.com" {
+		c.MaxAttempts != 5 || c.Workers != platform.DefaultWorkers || c.StripeBase != "https://api.stripe.com" {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -28,14 +29,14 @@ func TestConfigReportsEveryProblemAtOnce(t *testing.T) {
 		"PAYMENT_RECONCILE_INTERVAL": "soon",
 		"PAYMENT_RECONCILE_GRACE":    "1ns",
 		"PAYMENT_MAX_ATTEMPTS":       "0",
-		"SERVICE_INSTANCES":          "0",
+		"SERVICE_WORKERS":            "0",
 	}
 	_, err := payment.ConfigFromEnv(func(k string) string { return env[k] })
 	if err == nil {
 		t.Fatal("accepted")
 	}
 	for _, name := range []string{"STRIPE_API_KEY", "STRIPE_API_BASE", "PAYMENT_RECONCILE_INTERVAL", "PAYMENT_RECONCILE_GRACE",
-		"PAYMENT_MAX_ATTEMPTS", "SERVICE_INSTANCES"} {
+		"PAYMENT_MAX_ATTEMPTS", "SERVICE_WORKERS"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("no word about %s in %v", name, err)
 		}

@@ -12,14 +12,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/contracts"
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/payment/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/payment/adapters/sim"
 	"github.com/slotmesh/slotmesh/services/payment/adapters/stripe"
 	"github.com/slotmesh/slotmesh/services/payment/app"
 	"github.com/slotmesh/slotmesh/services/payment/ports/endpoints"
-	"github.com/slotmesh/slotmesh/services/payment/ports/reconciler"
+	"github.com/slotmesh/slotmesh/services/payment/ports/jobs"
 )
 
 // Version is the micro service version (semver).
@@ -27,11 +27,8 @@ const Version = "0.1.0"
 
 // Service is a running payment service.
 type Service struct {
-	deps       *platform.Deps
-	svcs       platform.Services
-	reconciler *reconciler.Reconciler
-	app        *app.App
-	log        *slog.Logger
+	*platform.Running
+	app *app.App
 }
 
 // Start connects, migrates, begins answering on svc.payment.v1.* and starts
@@ -43,32 +40,32 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 // StartWithProvider is Start with a given provider (tests: a provider that
 // loses answers, or a shared simulator).
 func StartWithProvider(ctx context.Context, cfg Config, log *slog.Logger, provider app.Provider) (*Service, error) {
-	log = log.With(platform.KeyService, wire.Service)
+	log = log.With(platform.KeyService, payment.Service)
+	run := platform.NewRunning(payment.Service, log)
 	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
-		Service: wire.Service,
+		Service: payment.Service,
 		Schema:  postgres.Schema,
 		Migrate: postgres.Migrate,
 		Stream:  &contracts.StreamPayment,
 	}, log)
 	if err != nil {
-		return nil, fmt.Errorf("payment: %w", err)
+		return nil, run.Fail(err)
 	}
+	run.Defer(deps.Close)
 	a := NewApp(deps, cfg, provider)
-	svcs, err := platform.AddServices(deps.NC, platform.ServiceSpec{
-		Name:        wire.Service,
+	run.Defer(platform.StartJob(jobs.Reconcile(a, cfg.ReconcileInterval, a.Options.ProviderTimeout, log), log))
+	log.Info("payment provider", "provider", fmt.Sprintf("%T", provider))
+	if err := run.Serve(deps.NC, platform.ServiceSpec{
+		Name:        payment.Service,
 		Version:     Version,
 		Description: "deposits, refunds and voids, idempotent by key, in a ledger",
-		Group:       wire.Group,
+		Group:       payment.Group,
 		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Instances:   cfg.Instances,
-	})
-	if err != nil {
-		deps.Close()
-		return nil, fmt.Errorf("payment: %w", err)
+		Workers:     cfg.Workers,
+	}); err != nil {
+		return nil, run.Fail(err)
 	}
-	rec := reconciler.Start(a, cfg.ReconcileInterval, log)
-	log.Info("payment service started", "instances", len(svcs), "provider", fmt.Sprintf("%T", provider))
-	return &Service{deps: deps, svcs: svcs, reconciler: rec, app: a, log: log}, nil
+	return &Service{Running: run, app: a}, nil
 }
 
 // NewApp wires the application layer on open dependencies.
@@ -97,13 +94,3 @@ func NewProvider(cfg Config) app.Provider {
 // Provider is the service's payment provider (tests read the simulator's
 // counters through it).
 func (s *Service) Provider() app.Provider { return s.app.Provider }
-
-// Stop stops taking requests, lets in-flight ones finish, stops the
-// reconciler and closes.
-func (s *Service) Stop() error {
-	err := s.svcs.Stop()
-	s.reconciler.Stop()
-	s.deps.Close()
-	s.log.Info("payment service stopped")
-	return err
-}

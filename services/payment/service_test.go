@@ -16,17 +16,18 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
-	"github.com/slotmesh/slotmesh/services/payment"
+	paymentsvc "github.com/slotmesh/slotmesh/services/payment"
 	"github.com/slotmesh/slotmesh/services/payment/adapters/sim"
 	"github.com/slotmesh/slotmesh/services/payment/app"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 type env struct {
 	nc     *nats.Conn
-	client *wire.Client
+	client *payment.Client
 	sim    *sim.Provider
 }
 
@@ -51,14 +52,14 @@ func start(t testing.TB, provider app.Provider, extra map[string]string) env {
 	for k, v := range extra {
 		vars[k] = v
 	}
-	cfg, err := payment.ConfigFromEnv(func(k string) string { return vars[k] })
+	cfg, err := paymentsvc.ConfigFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if provider == nil {
-		provider = payment.NewProvider(cfg)
+		provider = paymentsvc.NewProvider(cfg)
 	}
-	svc, err := payment.StartWithProvider(context.Background(), cfg, platform.Discard(), provider)
+	svc, err := paymentsvc.StartWithProvider(context.Background(), cfg, platform.Discard(), provider)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func start(t testing.TB, provider app.Provider, extra map[string]string) env {
 		s = l.Provider
 	}
 	nc := n.Connect(t)
-	return env{nc: nc, client: wire.NewClient(nc), sim: s}
+	return env{nc: nc, client: payment.NewClient(nc), sim: s}
 }
 
 func newBooking() string { return uuid.Must(uuid.NewV7()).String() }
@@ -79,8 +80,8 @@ func newKey(what string) string {
 	return "booking:" + hex.EncodeToString(b) + ":" + what
 }
 
-func visa(key, booking string, amount int64) wire.ChargeRequest {
-	return wire.ChargeRequest{Key: key, BookingID: booking, UserID: "u1", Amount: amount, Currency: "EUR", PaymentMethod: wire.CardVisa}
+func visa(key, booking string, amount int64) payment.ChargeRequest {
+	return payment.ChargeRequest{Key: key, BookingID: booking, UserID: "u1", Amount: amount, Currency: "EUR", PaymentMethod: payment.CardVisa}
 }
 
 func ctxT(t testing.TB) context.Context {
@@ -92,7 +93,7 @@ func ctxT(t testing.TB) context.Context {
 // checkLedger asserts the ledger of a booking explains itself: for every
 // payment the succeeded refunds add up to refunded, refunded <= amount, and
 // a refunded payment gave everything back.
-func checkLedger(t *testing.T, c *wire.Client, booking string) wire.Ledger {
+func checkLedger(t *testing.T, c *payment.Client, booking string) payment.Ledger {
 	t.Helper()
 	l, err := c.Get(ctxT(t), booking)
 	if err != nil {
@@ -113,25 +114,13 @@ func checkLedger(t *testing.T, c *wire.Client, booking string) wire.Ledger {
 			t.Fatalf("payment %s: refunds add up to %d, refunded %d", p.Key, given[p.ID], p.Refunded)
 		case p.Refunded < 0 || p.Refunded > p.Amount:
 			t.Fatalf("payment %s: refunded %d of %d", p.Key, p.Refunded, p.Amount)
-		case p.Status == wire.StatusRefunded && p.Refunded != p.Amount:
+		case p.Status == payment.StatusRefunded && p.Refunded != p.Amount:
 			t.Fatalf("payment %s: refunded status with %d of %d", p.Key, p.Refunded, p.Amount)
-		case p.Status == wire.StatusVoided && (p.Amount != 0 || p.ProviderRef != ""):
+		case p.Status == payment.StatusVoided && (p.Amount != 0 || p.ProviderRef != ""):
 			t.Fatalf("voided payment %s took money: %+v", p.Key, p)
 		}
 	}
 	return l
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // events reads PAYMENT_EVENTS from the start with a fresh durable consumer
@@ -198,7 +187,7 @@ func TestVisaChargeSucceedsWithEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != wire.StatusSucceeded || p.ProviderRef == "" || p.Amount != 1500 || p.Currency != "EUR" || p.Key != key ||
+	if p.Status != payment.StatusSucceeded || p.ProviderRef == "" || p.Amount != 1500 || p.Currency != "EUR" || p.Key != key ||
 		p.BookingID != booking || p.ID == "" || p.DeclineCode != "" || p.CreatedAt.IsZero() {
 		t.Fatalf("charge: %+v", p)
 	}
@@ -210,11 +199,11 @@ func TestVisaChargeSucceedsWithEvent(t *testing.T) {
 		t.Fatalf("ledger: %+v", l)
 	}
 	evs := events(t, e.nc, 1)
-	var data wire.Payment
+	var data payment.Payment
 	if err := evs[0].Decode(&data); err != nil {
 		t.Fatal(err)
 	}
-	if evs[0].Type != wire.EventSucceeded || evs[0].AggregateID != p.ID || evs[0].Source != wire.Service || data != p {
+	if evs[0].Type != payment.EventSucceeded || evs[0].AggregateID != p.ID || evs[0].Source != payment.Service || data != p {
 		t.Fatalf("event %+v with %+v", evs[0], data)
 	}
 }
@@ -224,15 +213,15 @@ func TestDeclineIsAnAnswerNotAnError(t *testing.T) {
 	e := start(t, nil, nil)
 	booking := newBooking()
 	req := visa(newKey("deposit"), booking, 1500)
-	req.PaymentMethod = wire.CardDeclined
+	req.PaymentMethod = payment.CardDeclined
 	p, err := e.client.Charge(ctxT(t), req)
-	if err != nil || p.Status != wire.StatusFailed || p.DeclineCode != sim.DeclineCard || p.ProviderRef != "" {
+	if err != nil || p.Status != payment.StatusFailed || p.DeclineCode != sim.DeclineCard || p.ProviderRef != "" {
 		t.Fatalf("declined card: %+v %v", p, err)
 	}
 	req2 := visa(newKey("other"), booking, 1500)
 	req2.PaymentMethod = "pm_card_stolen_from_nowhere"
 	p2, err := e.client.Charge(ctxT(t), req2)
-	if err != nil || p2.Status != wire.StatusFailed || p2.DeclineCode != sim.DeclineMethod {
+	if err != nil || p2.Status != payment.StatusFailed || p2.DeclineCode != sim.DeclineMethod {
 		t.Fatalf("unknown method: %+v %v", p2, err)
 	}
 	again, err := e.client.Charge(ctxT(t), req)
@@ -244,7 +233,7 @@ func TestDeclineIsAnAnswerNotAnError(t *testing.T) {
 	}
 	checkLedger(t, e.client, booking)
 	for _, ev := range events(t, e.nc, 2) {
-		if ev.Type != wire.EventFailed {
+		if ev.Type != payment.EventFailed {
 			t.Fatalf("event %s", ev.Type)
 		}
 	}
@@ -283,11 +272,11 @@ func TestSameKeyDifferentRequestIs422(t *testing.T) {
 	if _, err := e.client.Charge(ctxT(t), req); err != nil {
 		t.Fatal(err)
 	}
-	cases := map[string]func(r *wire.ChargeRequest){
-		"amount":         func(r *wire.ChargeRequest) { r.Amount = 2001 },
-		"currency":       func(r *wire.ChargeRequest) { r.Currency = "USD" },
-		"payment_method": func(r *wire.ChargeRequest) { r.PaymentMethod = "pm_card_mastercard" },
-		"booking_id":     func(r *wire.ChargeRequest) { r.BookingID = newBooking() },
+	cases := map[string]func(r *payment.ChargeRequest){
+		"amount":         func(r *payment.ChargeRequest) { r.Amount = 2001 },
+		"currency":       func(r *payment.ChargeRequest) { r.Currency = "USD" },
+		"payment_method": func(r *payment.ChargeRequest) { r.PaymentMethod = "pm_card_mastercard" },
+		"booking_id":     func(r *payment.ChargeRequest) { r.BookingID = newBooking() },
 	}
 	for field, change := range cases {
 		r := req
@@ -309,17 +298,17 @@ func TestChargeValidationNamesTheField(t *testing.T) {
 	ok := visa("k", newBooking(), 100)
 	cases := []struct {
 		field  string
-		change func(r *wire.ChargeRequest)
+		change func(r *payment.ChargeRequest)
 	}{
-		{"key", func(r *wire.ChargeRequest) { r.Key = "" }},
-		{"key", func(r *wire.ChargeRequest) { r.Key = strings.Repeat("k", 201) }},
-		{"booking_id", func(r *wire.ChargeRequest) { r.BookingID = "b1" }},
-		{"amount", func(r *wire.ChargeRequest) { r.Amount = 0 }},
-		{"amount", func(r *wire.ChargeRequest) { r.Amount = -5 }},
-		{"amount", func(r *wire.ChargeRequest) { r.Amount = 10_000_001 }},
-		{"currency", func(r *wire.ChargeRequest) { r.Currency = "XYZ" }},
-		{"currency", func(r *wire.ChargeRequest) { r.Currency = "eur" }},
-		{"payment_method", func(r *wire.ChargeRequest) { r.PaymentMethod = " " }},
+		{"key", func(r *payment.ChargeRequest) { r.Key = "" }},
+		{"key", func(r *payment.ChargeRequest) { r.Key = strings.Repeat("k", 201) }},
+		{"booking_id", func(r *payment.ChargeRequest) { r.BookingID = "b1" }},
+		{"amount", func(r *payment.ChargeRequest) { r.Amount = 0 }},
+		{"amount", func(r *payment.ChargeRequest) { r.Amount = -5 }},
+		{"amount", func(r *payment.ChargeRequest) { r.Amount = 10_000_001 }},
+		{"currency", func(r *payment.ChargeRequest) { r.Currency = "XYZ" }},
+		{"currency", func(r *payment.ChargeRequest) { r.Currency = "eur" }},
+		{"payment_method", func(r *payment.ChargeRequest) { r.PaymentMethod = " " }},
 	}
 	for _, c := range cases {
 		r := ok
@@ -350,7 +339,7 @@ func TestConcurrentChargesOneKey(t *testing.T) {
 	t.Parallel()
 	e := start(t, nil, nil)
 	req := visa(newKey("deposit"), newBooking(), 4200)
-	answers := make([]wire.Payment, 50)
+	answers := make([]payment.Payment, 50)
 	var wg sync.WaitGroup
 	for i := range answers {
 		wg.Go(func() {
@@ -363,7 +352,7 @@ func TestConcurrentChargesOneKey(t *testing.T) {
 	}
 	wg.Wait()
 	for i, p := range answers {
-		if p.Status != wire.StatusSucceeded || p.ID != answers[0].ID || p.ProviderRef != answers[0].ProviderRef {
+		if p.Status != payment.StatusSucceeded || p.ID != answers[0].ID || p.ProviderRef != answers[0].ProviderRef {
 			t.Fatalf("answer %d: %+v, answer 0: %+v", i, p, answers[0])
 		}
 	}
@@ -380,33 +369,33 @@ func TestVoidBeforeChargeSpendsTheKey(t *testing.T) {
 	t.Parallel()
 	e := start(t, nil, nil)
 	booking, key := newBooking(), newKey("deposit")
-	v, err := e.client.Void(ctxT(t), wire.VoidRequest{Key: key, BookingID: booking, Reason: "hold expired"})
-	if err != nil || v.Status != wire.StatusVoided || v.Amount != 0 || v.Key != key {
+	v, err := e.client.Void(ctxT(t), payment.VoidRequest{Key: key, BookingID: booking, Reason: "hold expired"})
+	if err != nil || v.Status != payment.StatusVoided || v.Amount != 0 || v.Key != key {
 		t.Fatalf("void: %+v %v", v, err)
 	}
 	p, err := e.client.Charge(ctxT(t), visa(key, booking, 1500))
-	if err != nil || p.Status != wire.StatusVoided || p.ID != v.ID || p.ProviderRef != "" {
+	if err != nil || p.Status != payment.StatusVoided || p.ID != v.ID || p.ProviderRef != "" {
 		t.Fatalf("charge of a voided key: %+v %v", p, err)
 	}
 	if e.sim.Calls(key) != 0 || e.sim.Charges() != 0 {
 		t.Fatalf("the provider was called %d times", e.sim.Calls(key))
 	}
-	again, err := e.client.Void(ctxT(t), wire.VoidRequest{Key: key, BookingID: booking})
-	if err != nil || again.ID != v.ID || again.Status != wire.StatusVoided {
+	again, err := e.client.Void(ctxT(t), payment.VoidRequest{Key: key, BookingID: booking})
+	if err != nil || again.ID != v.ID || again.Status != payment.StatusVoided {
 		t.Fatalf("void again: %+v %v", again, err)
 	}
-	if _, err := e.client.Void(ctxT(t), wire.VoidRequest{Key: key, BookingID: newBooking()}); apperr.CodeOf(err) != apperr.IdempotencyKey {
+	if _, err := e.client.Void(ctxT(t), payment.VoidRequest{Key: key, BookingID: newBooking()}); apperr.CodeOf(err) != apperr.IdempotencyKey {
 		t.Fatalf("void of another booking's key: %v", err)
 	}
 	if _, err := e.client.Charge(ctxT(t), visa(key, newBooking(), 1500)); apperr.CodeOf(err) != apperr.IdempotencyKey {
 		t.Fatalf("charge of another booking's voided key: %v", err)
 	}
-	if _, err := e.client.Refund(ctxT(t), wire.RefundRequest{Key: key + ":r", ChargeKey: key}); apperr.CodeOf(err) != apperr.InvalidState {
+	if _, err := e.client.Refund(ctxT(t), payment.RefundRequest{Key: key + ":r", ChargeKey: key}); apperr.CodeOf(err) != apperr.InvalidState {
 		t.Fatalf("refund of a voided key: %v", err)
 	}
 	checkLedger(t, e.client, booking)
 	evs := events(t, e.nc, 1)
-	if evs[0].Type != wire.EventVoided || evs[0].AggregateID != v.ID {
+	if evs[0].Type != payment.EventVoided || evs[0].AggregateID != v.ID {
 		t.Fatalf("event %+v", evs[0])
 	}
 }
@@ -416,17 +405,17 @@ func TestVoidAfterSuccessRefundsInFull(t *testing.T) {
 	e := start(t, nil, nil)
 	booking, key := newBooking(), newKey("deposit")
 	p, err := e.client.Charge(ctxT(t), visa(key, booking, 3000))
-	if err != nil || p.Status != wire.StatusSucceeded {
+	if err != nil || p.Status != payment.StatusSucceeded {
 		t.Fatal(p, err)
 	}
-	if _, err := e.client.Refund(ctxT(t), wire.RefundRequest{Key: key + ":refund:goodwill", ChargeKey: key, Amount: 1000}); err != nil {
+	if _, err := e.client.Refund(ctxT(t), payment.RefundRequest{Key: key + ":refund:goodwill", ChargeKey: key, Amount: 1000}); err != nil {
 		t.Fatal(err)
 	}
-	v, err := e.client.Void(ctxT(t), wire.VoidRequest{Key: key, BookingID: booking, Reason: "booking failed"})
-	if err != nil || v.Status != wire.StatusRefunded || v.Refunded != 3000 || v.ID != p.ID {
+	v, err := e.client.Void(ctxT(t), payment.VoidRequest{Key: key, BookingID: booking, Reason: "booking failed"})
+	if err != nil || v.Status != payment.StatusRefunded || v.Refunded != 3000 || v.ID != p.ID {
 		t.Fatalf("void after success: %+v %v", v, err)
 	}
-	again, err := e.client.Void(ctxT(t), wire.VoidRequest{Key: key, BookingID: booking})
+	again, err := e.client.Void(ctxT(t), payment.VoidRequest{Key: key, BookingID: booking})
 	if err != nil || again != v {
 		t.Fatalf("void again: %+v %v", again, err)
 	}
@@ -441,7 +430,7 @@ func TestVoidAfterSuccessRefundsInFull(t *testing.T) {
 	if len(l.Refunds) != 2 || sum != 3000 || l.Refunds[1].Key != key+":void" || l.Refunds[1].Amount != 2000 || l.Refunds[1].Reason != "booking failed" {
 		t.Fatalf("ledger refunds: %+v", l.Refunds)
 	}
-	want := []string{wire.EventSucceeded, wire.EventRefunded, wire.EventVoided, wire.EventRefunded}
+	want := []string{payment.EventSucceeded, payment.EventRefunded, payment.EventVoided, payment.EventRefunded}
 	for i, ev := range events(t, e.nc, len(want)) {
 		if ev.Type != want[i] || ev.AggregateID != p.ID {
 			t.Fatalf("event %d: %s on %s, want %s", i, ev.Type, ev.AggregateID, want[i])
@@ -457,25 +446,27 @@ func TestTimeoutThenVoidKeepsNoMoney(t *testing.T) {
 	e := start(t, nil, map[string]string{"CALL_TIMEOUT": "600ms", "PAYMENT_MAX_ATTEMPTS": "3"})
 	booking, key := newBooking(), newKey("deposit")
 	req := visa(key, booking, 1500)
-	req.PaymentMethod = wire.CardTimeout
+	req.PaymentMethod = payment.CardTimeout
 	_, err := e.client.Charge(ctxT(t), req)
 	if c := apperr.CodeOf(err); c != apperr.Timeout && c != apperr.Unavailable {
 		t.Fatalf("charge with a provider that never answers: %v", err)
 	}
 	l := checkLedger(t, e.client, booking)
-	if len(l.Payments) != 1 || l.Payments[0].Status != wire.StatusPending {
+	if len(l.Payments) != 1 || l.Payments[0].Status != payment.StatusPending {
 		t.Fatalf("after the timeout: %+v", l.Payments)
 	}
-	v, err := e.client.Void(ctxT(t), wire.VoidRequest{Key: key, BookingID: booking, Reason: "hold expired"})
-	if err != nil || v.Status != wire.StatusPending {
+	v, err := e.client.Void(ctxT(t), payment.VoidRequest{Key: key, BookingID: booking, Reason: "hold expired"})
+	if err != nil || v.Status != payment.StatusPending {
 		t.Fatalf("void of a pending charge: %+v %v", v, err)
 	}
-	var final wire.Payment
-	eventually(t, 20*time.Second, "the reconciler settles the pending charge", func() bool {
-		final = checkLedger(t, e.client, booking).Payments[0]
-		return final.Status != wire.StatusPending
+	var final payment.Payment
+	poll.Eventually(t, 20*time.Second, "the reconciler settles the pending charge", func() error {
+		if final = checkLedger(t, e.client, booking).Payments[0]; final.Status == payment.StatusPending {
+			return fmt.Errorf("payment %+v", final)
+		}
+		return nil
 	})
-	if final.Status != wire.StatusFailed || final.DeclineCode != "provider_timeout" {
+	if final.Status != payment.StatusFailed || final.DeclineCode != "provider_timeout" {
 		t.Fatalf("settled as %+v", final)
 	}
 	if e.sim.Calls(key) != 3 || e.sim.Taken(key) || e.sim.Kept(key) != 0 {
@@ -486,7 +477,7 @@ func TestTimeoutThenVoidKeepsNoMoney(t *testing.T) {
 		t.Fatalf("charge after give-up: %+v %v", again, err)
 	}
 	evs := events(t, e.nc, 2)
-	if evs[0].Type != wire.EventVoided || evs[1].Type != wire.EventFailed {
+	if evs[0].Type != payment.EventVoided || evs[1].Type != payment.EventFailed {
 		t.Fatalf("events %s, %s", evs[0].Type, evs[1].Type)
 	}
 }
@@ -524,13 +515,15 @@ func TestLostAnswerThenVoidIsRefunded(t *testing.T) {
 	if !e.sim.Taken(key) {
 		t.Fatal("the provider should have taken the money")
 	}
-	if v, err := e.client.Void(ctxT(t), wire.VoidRequest{Key: key, BookingID: booking}); err != nil || v.Status != wire.StatusPending {
+	if v, err := e.client.Void(ctxT(t), payment.VoidRequest{Key: key, BookingID: booking}); err != nil || v.Status != payment.StatusPending {
 		t.Fatalf("void: %+v %v", v, err)
 	}
-	var final wire.Payment
-	eventually(t, 20*time.Second, "the reconciler settles and refunds", func() bool {
-		final = checkLedger(t, e.client, booking).Payments[0]
-		return final.Status == wire.StatusRefunded
+	var final payment.Payment
+	poll.Eventually(t, 20*time.Second, "the reconciler settles and refunds", func() error {
+		if final = checkLedger(t, e.client, booking).Payments[0]; final.Status != payment.StatusRefunded {
+			return fmt.Errorf("payment %+v", final)
+		}
+		return nil
 	})
 	l := checkLedger(t, e.client, booking)
 	if final.Refunded != 2500 || len(l.Refunds) != 1 || l.Refunds[0].Key != key+":void" || l.Refunds[0].Status != "succeeded" {
@@ -539,7 +532,7 @@ func TestLostAnswerThenVoidIsRefunded(t *testing.T) {
 	if e.sim.Kept(key) != 0 || e.sim.Charges() != 1 {
 		t.Fatalf("provider keeps %d after %d charges", e.sim.Kept(key), e.sim.Charges())
 	}
-	want := []string{wire.EventVoided, wire.EventSucceeded, wire.EventRefunded}
+	want := []string{payment.EventVoided, payment.EventSucceeded, payment.EventRefunded}
 	for i, ev := range events(t, e.nc, len(want)) {
 		if ev.Type != want[i] {
 			t.Fatalf("event %d: %s, want %s", i, ev.Type, want[i])
@@ -560,11 +553,16 @@ func TestRetryAfterLostAnswerAnswersTheCharge(t *testing.T) {
 	if _, err := e.client.Charge(ctxT(t), visa(key, booking, 900)); apperr.CodeOf(err) != apperr.Timeout {
 		t.Fatalf("lost answer: %v", err)
 	}
-	var p wire.Payment
-	eventually(t, 10*time.Second, "a retry settles the charge", func() bool {
+	var p payment.Payment
+	poll.Eventually(t, 10*time.Second, "a retry settles the charge", func() error {
 		var err error
-		p, err = e.client.Charge(ctxT(t), visa(key, booking, 900))
-		return err == nil && p.Status == wire.StatusSucceeded
+		if p, err = e.client.Charge(ctxT(t), visa(key, booking, 900)); err != nil {
+			return err
+		}
+		if p.Status != payment.StatusSucceeded {
+			return fmt.Errorf("payment %+v", p)
+		}
+		return nil
 	})
 	if e.sim.Charges() != 1 || e.sim.Calls(key) != 2 || p.ProviderRef == "" {
 		t.Fatalf("%d charges, %d calls, %+v", e.sim.Charges(), e.sim.Calls(key), p)
@@ -578,7 +576,7 @@ func TestRefunds(t *testing.T) {
 	if _, err := e.client.Charge(ctxT(t), visa(key, booking, 1500)); err != nil {
 		t.Fatal(err)
 	}
-	part := wire.RefundRequest{Key: key + ":refund:1", ChargeKey: key, Amount: 500, Reason: "late table"}
+	part := payment.RefundRequest{Key: key + ":refund:1", ChargeKey: key, Amount: 500, Reason: "late table"}
 	r1, err := e.client.Refund(ctxT(t), part)
 	if err != nil || r1.Status != "succeeded" || r1.Amount != 500 || r1.Currency != "EUR" || r1.BookingID != booking || r1.Reason != "late table" {
 		t.Fatalf("refund 500: %+v %v", r1, err)
@@ -592,23 +590,23 @@ func TestRefunds(t *testing.T) {
 	if _, err := e.client.Refund(ctxT(t), other); apperr.CodeOf(err) != apperr.IdempotencyKey {
 		t.Fatalf("refund key with another amount: %v", err)
 	}
-	tooMuch := wire.RefundRequest{Key: key + ":refund:2", ChargeKey: key, Amount: 1001}
+	tooMuch := payment.RefundRequest{Key: key + ":refund:2", ChargeKey: key, Amount: 1001}
 	_, err = e.client.Refund(ctxT(t), tooMuch)
 	if ae, ok := apperr.As(err); !ok || ae.Code != apperr.RuleViolation || ae.Status() != 422 || ae.Details["field"] != "amount" {
 		t.Fatalf("refund more than left: %v", err)
 	}
-	rest, err := e.client.Refund(ctxT(t), wire.RefundRequest{Key: key + ":refund:3", ChargeKey: key}) // amount 0: the rest
+	rest, err := e.client.Refund(ctxT(t), payment.RefundRequest{Key: key + ":refund:3", ChargeKey: key}) // amount 0: the rest
 	if err != nil || rest.Amount != 1000 || rest.Status != "succeeded" {
 		t.Fatalf("refund the rest: %+v %v", rest, err)
 	}
-	if again, err := e.client.Refund(ctxT(t), wire.RefundRequest{Key: key + ":refund:3", ChargeKey: key}); err != nil || again != rest {
+	if again, err := e.client.Refund(ctxT(t), payment.RefundRequest{Key: key + ":refund:3", ChargeKey: key}); err != nil || again != rest {
 		t.Fatalf("refund-the-rest key again: %+v %v", again, err)
 	}
-	if _, err := e.client.Refund(ctxT(t), wire.RefundRequest{Key: key + ":refund:4", ChargeKey: key, Amount: 1}); apperr.CodeOf(err) != apperr.InvalidState {
+	if _, err := e.client.Refund(ctxT(t), payment.RefundRequest{Key: key + ":refund:4", ChargeKey: key, Amount: 1}); apperr.CodeOf(err) != apperr.InvalidState {
 		t.Fatalf("refund of a refunded payment: %v", err)
 	}
 	l := checkLedger(t, e.client, booking)
-	if l.Payments[0].Status != wire.StatusRefunded || l.Payments[0].Refunded != 1500 || len(l.Refunds) != 2 {
+	if l.Payments[0].Status != payment.StatusRefunded || l.Payments[0].Refunded != 1500 || len(l.Refunds) != 2 {
 		t.Fatalf("ledger: %+v", l)
 	}
 	if e.sim.Kept(key) != 0 {
@@ -616,24 +614,24 @@ func TestRefunds(t *testing.T) {
 	}
 
 	declined := visa(newKey("declined"), booking, 100)
-	declined.PaymentMethod = wire.CardDeclined
+	declined.PaymentMethod = payment.CardDeclined
 	if _, err := e.client.Charge(ctxT(t), declined); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.client.Refund(ctxT(t), wire.RefundRequest{Key: "r-declined", ChargeKey: declined.Key}); apperr.CodeOf(err) != apperr.InvalidState {
+	if _, err := e.client.Refund(ctxT(t), payment.RefundRequest{Key: "r-declined", ChargeKey: declined.Key}); apperr.CodeOf(err) != apperr.InvalidState {
 		t.Fatalf("refund of a failed charge: %v", err)
 	}
-	if _, err := e.client.Refund(ctxT(t), wire.RefundRequest{Key: "r-none", ChargeKey: "no-such-charge"}); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := e.client.Refund(ctxT(t), payment.RefundRequest{Key: "r-none", ChargeKey: "no-such-charge"}); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("refund of an unknown charge: %v", err)
 	}
 	second := newKey("second")
 	if _, err := e.client.Charge(ctxT(t), visa(second, booking, 700)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.client.Refund(ctxT(t), wire.RefundRequest{Key: part.Key, ChargeKey: second, Amount: 500}); apperr.CodeOf(err) != apperr.IdempotencyKey {
+	if _, err := e.client.Refund(ctxT(t), payment.RefundRequest{Key: part.Key, ChargeKey: second, Amount: 500}); apperr.CodeOf(err) != apperr.IdempotencyKey {
 		t.Fatalf("refund key reused for another charge: %v", err)
 	}
-	for _, bad := range []wire.RefundRequest{
+	for _, bad := range []payment.RefundRequest{
 		{Key: second + ":void", ChargeKey: second},
 		{Key: "", ChargeKey: second},
 		{Key: "r", ChargeKey: second, Amount: -1},
@@ -659,7 +657,7 @@ func TestConcurrentRefundsNeverExceedTheCharge(t *testing.T) {
 	var given int64
 	for i := range 30 {
 		wg.Go(func() {
-			r, err := e.client.Refund(ctxT(t), wire.RefundRequest{Key: fmt.Sprintf("%s:r%d", key, i), ChargeKey: key, Amount: 100})
+			r, err := e.client.Refund(ctxT(t), payment.RefundRequest{Key: fmt.Sprintf("%s:r%d", key, i), ChargeKey: key, Amount: 100})
 			switch c := apperr.CodeOf(err); {
 			case err == nil:
 				mu.Lock()
@@ -672,7 +670,7 @@ func TestConcurrentRefundsNeverExceedTheCharge(t *testing.T) {
 	}
 	wg.Wait()
 	l := checkLedger(t, e.client, booking)
-	if given != 1000 || l.Payments[0].Refunded != 1000 || l.Payments[0].Status != wire.StatusRefunded || e.sim.Kept(key) != 0 {
+	if given != 1000 || l.Payments[0].Refunded != 1000 || l.Payments[0].Status != payment.StatusRefunded || e.sim.Kept(key) != 0 {
 		t.Fatalf("given %d, ledger %+v, provider keeps %d", given, l.Payments[0], e.sim.Kept(key))
 	}
 }
@@ -697,7 +695,7 @@ func TestEventsExactlyOncePerOutcome(t *testing.T) {
 	booking := newBooking()
 	ok, declined, voided := newKey("ok"), newKey("declined"), newKey("voided")
 	dreq := visa(declined, booking, 100)
-	dreq.PaymentMethod = wire.CardDeclined
+	dreq.PaymentMethod = payment.CardDeclined
 	for range 3 { // each request three times: one outcome each
 		if _, err := e.client.Charge(ctxT(t), visa(ok, booking, 1200)); err != nil {
 			t.Fatal(err)
@@ -705,24 +703,24 @@ func TestEventsExactlyOncePerOutcome(t *testing.T) {
 		if _, err := e.client.Charge(ctxT(t), dreq); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.client.Refund(ctxT(t), wire.RefundRequest{Key: ok + ":refund", ChargeKey: ok, Amount: 200}); err != nil {
+		if _, err := e.client.Refund(ctxT(t), payment.RefundRequest{Key: ok + ":refund", ChargeKey: ok, Amount: 200}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.client.Void(ctxT(t), wire.VoidRequest{Key: voided, BookingID: booking}); err != nil {
+		if _, err := e.client.Void(ctxT(t), payment.VoidRequest{Key: voided, BookingID: booking}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.client.Void(ctxT(t), wire.VoidRequest{Key: declined, BookingID: booking}); err != nil { // failed: nothing to void
+		if _, err := e.client.Void(ctxT(t), payment.VoidRequest{Key: declined, BookingID: booking}); err != nil { // failed: nothing to void
 			t.Fatal(err)
 		}
 	}
 	count := map[string]int{}
 	for _, ev := range events(t, e.nc, 4) {
 		count[ev.Type]++
-		if ev.SchemaVersion != wire.SchemaVersion || ev.AggregateType != "payment" {
+		if ev.SchemaVersion != payment.SchemaVersion || ev.AggregateType != "payment" {
 			t.Fatalf("envelope %+v", ev)
 		}
 	}
-	want := map[string]int{wire.EventSucceeded: 1, wire.EventFailed: 1, wire.EventRefunded: 1, wire.EventVoided: 1}
+	want := map[string]int{payment.EventSucceeded: 1, payment.EventFailed: 1, payment.EventRefunded: 1, payment.EventVoided: 1}
 	for k, n := range want {
 		if count[k] != n {
 			t.Fatalf("events %v, want %v", count, want)
@@ -736,7 +734,7 @@ func TestEventsExactlyOncePerOutcome(t *testing.T) {
 // keeps money.
 func TestHammer(t *testing.T) {
 	t.Parallel()
-	e := start(t, nil, map[string]string{"SERVICE_INSTANCES": "8"})
+	e := start(t, nil, map[string]string{"SERVICE_WORKERS": "8"})
 	const keys, workers, opsEach = 8, 16, 50
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
@@ -766,7 +764,7 @@ func TestHammer(t *testing.T) {
 					_, err = e.client.Charge(ctxT(t), visa(key, booking, amount))
 				case x < 5 && n%2 == 0:
 					op = "void"
-					_, err = e.client.Void(ctxT(t), wire.VoidRequest{Key: key, BookingID: booking})
+					_, err = e.client.Void(ctxT(t), payment.VoidRequest{Key: key, BookingID: booking})
 					if err == nil {
 						mu.Lock()
 						voided[key] = true
@@ -774,7 +772,7 @@ func TestHammer(t *testing.T) {
 					}
 				default:
 					op = "refund"
-					_, err = e.client.Refund(ctxT(t), wire.RefundRequest{
+					_, err = e.client.Refund(ctxT(t), payment.RefundRequest{
 						Key: fmt.Sprintf("%s:refund:%d", key, rng.IntN(4)), ChargeKey: key, Amount: int64(rng.IntN(5) * 150),
 					})
 				}
@@ -794,26 +792,26 @@ func TestHammer(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	var l wire.Ledger
-	eventually(t, 20*time.Second, "nothing pending", func() bool {
+	var l payment.Ledger
+	poll.Eventually(t, 20*time.Second, "nothing pending", func() error {
 		l = checkLedger(t, e.client, booking)
 		for _, p := range l.Payments {
-			if p.Status == wire.StatusPending {
-				return false
+			if p.Status == payment.StatusPending {
+				return fmt.Errorf("payment %s pending", p.Key)
 			}
 		}
 		for _, r := range l.Refunds {
 			if r.Status == "pending" {
-				return false
+				return fmt.Errorf("refund %s pending", r.Key)
 			}
 		}
-		return true
+		return nil
 	})
 	taken := 0
 	for _, p := range l.Payments {
 		kept := p.Amount - p.Refunded
 		switch p.Status {
-		case wire.StatusSucceeded, wire.StatusRefunded:
+		case payment.StatusSucceeded, payment.StatusRefunded:
 			taken++
 		default:
 			kept = 0
@@ -821,7 +819,7 @@ func TestHammer(t *testing.T) {
 		if e.sim.Kept(p.Key) != kept || e.sim.Taken(p.Key) != (p.ProviderRef != "") {
 			t.Errorf("%s: ledger %+v keeps %d, provider keeps %d", p.Key, p, kept, e.sim.Kept(p.Key))
 		}
-		if voided[p.Key] && (kept != 0 || p.Status == wire.StatusSucceeded) {
+		if voided[p.Key] && (kept != 0 || p.Status == payment.StatusSucceeded) {
 			t.Errorf("voided key %s keeps %d: %+v", p.Key, kept, p)
 		}
 	}
@@ -840,11 +838,11 @@ func TestStripeProviderThroughTheService(t *testing.T) {
 	})
 	booking, key := newBooking(), newKey("deposit")
 	p, err := e.client.Charge(ctxT(t), visa(key, booking, 1500))
-	if err != nil || p.Status != wire.StatusSucceeded || !strings.HasPrefix(p.ProviderRef, "pi_") {
+	if err != nil || p.Status != payment.StatusSucceeded || !strings.HasPrefix(p.ProviderRef, "pi_") {
 		t.Fatalf("charge through Stripe: %+v %v", p, err)
 	}
-	v, err := e.client.Void(ctxT(t), wire.VoidRequest{Key: key, BookingID: booking})
-	if err != nil || v.Status != wire.StatusRefunded || v.Refunded != 1500 {
+	v, err := e.client.Void(ctxT(t), payment.VoidRequest{Key: key, BookingID: booking})
+	if err != nil || v.Status != payment.StatusRefunded || v.Refunded != 1500 {
 		t.Fatalf("void through Stripe: %+v %v", v, err)
 	}
 	if l := checkLedger(t, e.client, booking); len(l.Refunds) != 1 || l.Refunds[0].Status != "succeeded" {
@@ -872,7 +870,7 @@ func BenchmarkCharge(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			p, err := e.client.Charge(context.Background(), visa(next(), booking, 1500))
-			if err != nil || p.Status != wire.StatusSucceeded {
+			if err != nil || p.Status != payment.StatusSucceeded {
 				b.Errorf("%+v %v", p, err)
 				return
 			}

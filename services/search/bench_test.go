@@ -14,13 +14,14 @@ import (
 	"testing"
 	"time"
 
-	wire "github.com/slotmesh/slotmesh/contracts/search"
+	"github.com/slotmesh/slotmesh/contracts/search"
 	pg "github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/services/internal/schedule"
 	"github.com/slotmesh/slotmesh/services/search/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/search/app"
 	"github.com/slotmesh/slotmesh/services/search/domain"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/latency"
 )
 
 // benchTags are the cuisines and facilities vendors carry (1-4 each).
@@ -166,9 +167,9 @@ func BenchmarkSearchPostgres(b *testing.B) {
 		n, time.Since(t0).Round(time.Millisecond), indexBuilt.Round(time.Millisecond), size>>20, (int64(ms1.HeapAlloc)-int64(ms0.HeapAlloc))>>20)
 
 	a := &app.App{Index: ix, Store: store}
-	query := func(r *rand.Rand, start bool) wire.SearchRequest {
+	query := func(r *rand.Rand, start bool) search.SearchRequest {
 		c := cities[r.IntN(len(cities))]
-		q := wire.SearchRequest{Kind: "restaurant", Tags: []string{benchTags[r.IntN(len(benchTags))]},
+		q := search.SearchRequest{Kind: "restaurant", Tags: []string{benchTags[r.IntN(len(benchTags))]},
 			Lat: c.lat + r.NormFloat64()*3/111.195, Lng: c.lng + r.NormFloat64()*3/111.195, RadiusKm: 5, Limit: 20}
 		if start {
 			q.Start = &at19
@@ -195,12 +196,9 @@ func BenchmarkSearchPostgres(b *testing.B) {
 				found += len(res.Items)
 			}
 			b.StopTimer()
-			slices.Sort(lat)
-			p := func(q float64) float64 {
-				return float64(lat[min(int(q*float64(len(lat))), len(lat)-1)]) / 1e6
-			}
-			b.ReportMetric(p(0.50), "p50_ms")
-			b.ReportMetric(p(0.99), "p99_ms")
+			sample := latency.Of(lat)
+			b.ReportMetric(sample.Ms(0.50), "p50_ms")
+			b.ReportMetric(sample.Ms(0.99), "p99_ms")
 			b.ReportMetric(float64(found)/float64(b.N), "items/op")
 		})
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	wire "github.com/slotmesh/slotmesh/contracts/search"
+	"github.com/slotmesh/slotmesh/contracts/search"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
 	"github.com/slotmesh/slotmesh/services/search/adapters/redis"
@@ -33,7 +33,7 @@ type Config struct {
 	SearchURL string        // SEARCH_URL: "" or "postgres", or elastic+http(s)://..., meili+http(s)://...
 	APIKey    string        // SEARCH_API_KEY: the engine's key (a secret: never logged)
 	QueryTTL  time.Duration // SEARCH_CACHE_TTL: lifetime of a cached result, at most 1 s (the freshness bound)
-	Instances int           // SERVICE_INSTANCES: micro instances (concurrent handlers) per process
+	Workers   int           // SERVICE_WORKERS: concurrent handlers per process (ADR 0021)
 	Consumers int           // SEARCH_CONSUMERS: consumer-group members in this process (parallel partitions)
 	// FollowEvery (SEARCH_FOLLOW_EVERY) is how often a memory-engine replica
 	// looks for vendors other replicas wrote.
@@ -69,7 +69,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SearchURL:   e.Str("SEARCH_URL", ""),
 		APIKey:      e.Str("SEARCH_API_KEY", ""),
 		QueryTTL:    e.Duration("SEARCH_CACHE_TTL", redis.DefaultTTL, &errs),
-		Instances:   e.Int("SERVICE_INSTANCES", 4, &errs),
+		Workers:     e.Workers("SERVICE_WORKERS", "SERVICE_INSTANCES", platform.DefaultWorkers, &errs),
 		Consumers:   e.Int("SEARCH_CONSUMERS", 2, &errs),
 		FollowEvery: e.Duration("SEARCH_FOLLOW_EVERY", 500*time.Millisecond, &errs),
 	}
@@ -115,8 +115,8 @@ func (c Config) Validate() error {
 	if c.QueryTTL <= 0 || c.QueryTTL > redis.MaxTTL {
 		errs = append(errs, fmt.Errorf("SEARCH_CACHE_TTL: %s not in (0, %s]: a cached result must not outlive the freshness bound", c.QueryTTL, redis.MaxTTL))
 	}
-	if c.Instances < 1 || c.Instances > 256 {
-		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
+	if c.Workers < 1 || c.Workers > platform.MaxWorkers {
+		errs = append(errs, fmt.Errorf("SERVICE_WORKERS: %d not in 1..%d", c.Workers, platform.MaxWorkers))
 	}
 	if c.FollowEvery < 10*time.Millisecond || c.FollowEvery > time.Second {
 		errs = append(errs, fmt.Errorf("SEARCH_FOLLOW_EVERY: %s not in [10ms, 1s]: another replica's vendor must be findable here within the 2 s bound", c.FollowEvery))
@@ -125,9 +125,9 @@ func (c Config) Validate() error {
 	// another replica consumed is seen here one Follow poll later, and may
 	// be cached for the TTL after that; the event path (~0.5 s measured,
 	// ADR 0013) takes the rest of the freshness bound.
-	if c.Engine() == EngineMemory && c.QueryTTL+c.FollowEvery > wire.Freshness-EventPathBudget {
+	if c.Engine() == EngineMemory && c.QueryTTL+c.FollowEvery > search.Freshness-EventPathBudget {
 		errs = append(errs, fmt.Errorf("SEARCH_CACHE_TTL + SEARCH_FOLLOW_EVERY: %s + %s is more than %s: with the memory engine a booked-out vendor must leave results within %s",
-			c.QueryTTL, c.FollowEvery, wire.Freshness-EventPathBudget, wire.Freshness))
+			c.QueryTTL, c.FollowEvery, search.Freshness-EventPathBudget, search.Freshness))
 	}
 	if c.GCPercent < 0 || c.GCPercent > 10000 {
 		errs = append(errs, fmt.Errorf("SEARCH_GOGC: %d not in 0..10000 (0: the runtime's GOGC)", c.GCPercent))

@@ -9,6 +9,8 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/services/internal/backoff"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/search/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/search/app"
@@ -79,20 +81,23 @@ type source struct {
 const callTimeout = 30 * time.Second
 
 func (s source) ScanVendors(ctx context.Context, r vendors.ScanRequest) (vendors.ScanPage, error) {
-	return retry(ctx, "vendor", vendors.SubjectScan, func(ctx context.Context) (vendors.ScanPage, error) { return s.v.Scan(ctx, r) })
+	return retry(ctx, "vendor", vendors.OpScan.Subject(), func(ctx context.Context) (vendors.ScanPage, error) { return s.v.Scan(ctx, r) })
 }
 
 func (s source) ListUnits(ctx context.Context, r vendors.ListUnitsRequest) (vendors.UnitPage, error) {
-	return retry(ctx, "vendor", vendors.SubjectListUnits, func(ctx context.Context) (vendors.UnitPage, error) { return s.v.ListUnits(ctx, r) })
+	return retry(ctx, "vendor", vendors.OpListUnits.Subject(), func(ctx context.Context) (vendors.UnitPage, error) { return s.v.ListUnits(ctx, r) })
 }
 
 func (s source) ScanBookings(ctx context.Context, r booking.ScanRequest) (booking.ScanPage, error) {
-	return retry(ctx, "booking", booking.SubjectScan, func(ctx context.Context) (booking.ScanPage, error) { return s.b.Scan(ctx, r) })
+	return retry(ctx, "booking", booking.OpScan.Subject(), func(ctx context.Context) (booking.ScanPage, error) { return s.b.Scan(ctx, r) })
 }
+
+// callBackoff is the wait after the nth failed try of a call to a service
+// that does not answer: 250 ms doubling, each drawn over [d/2, d).
+var callBackoff = backoff.Exp{Min: 250 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.5}
 
 func retry[T any](ctx context.Context, service, subject string, call func(context.Context) (T, error)) (T, error) {
 	const tries = 3
-	wait := 250 * time.Millisecond
 	for i := 1; ; i++ {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		out, err := call(cctx)
@@ -104,10 +109,7 @@ func retry[T any](ctx context.Context, service, subject string, call func(contex
 		if i == tries {
 			return out, fmt.Errorf("the %s service does not answer on %s (is it running, on this NATS_URL?): %w", service, subject, err)
 		}
-		select {
-		case <-time.After(wait):
-			wait *= 2
-		case <-ctx.Done():
+		if !clock.Sleep(ctx, callBackoff.Next(i)) {
 			return out, ctx.Err()
 		}
 	}

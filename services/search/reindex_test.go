@@ -13,12 +13,13 @@ import (
 	"testing"
 	"time"
 
-	wire "github.com/slotmesh/slotmesh/contracts/search"
+	"github.com/slotmesh/slotmesh/contracts/search"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	pg "github.com/slotmesh/slotmesh/services/internal/platform/postgres"
-	"github.com/slotmesh/slotmesh/services/search"
+	searchsvc "github.com/slotmesh/slotmesh/services/search"
 	"github.com/slotmesh/slotmesh/services/search/adapters/postgres"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // api is a small HTTP client of the gateway.
@@ -115,11 +116,11 @@ func (c api) book(token, vendorID string, at time.Time, party int) string {
 
 // reindexConfig is the search configuration of a system started by
 // testenv.StartAll.
-func reindexConfig(t testing.TB, sys *testenv.System) search.Config {
+func reindexConfig(t testing.TB, sys *testenv.System) searchsvc.Config {
 	t.Helper()
 	vars := map[string]string{"NATS_URL": sys.NATS.URL, "PG_URL": sys.PGURL, "REDIS_URL": sys.Redis.URL,
 		"REDIS_PREFIX": sys.Redis.Prefix, "KAFKA_BROKERS": sys.Kafka.Addr}
-	cfg, err := search.ConfigFromEnv(func(k string) string { return vars[k] })
+	cfg, err := searchsvc.ConfigFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,16 +148,16 @@ func TestReindex(t *testing.T) {
 	cancelled := c.book(diner, duo, at, 2)
 	c.do("POST", "/v1/bookings/"+cancelled+"/cancel", diner, nil, http.StatusOK)
 
-	client := wire.NewClient(sys.Conn(t))
-	queries := []wire.SearchRequest{
+	client := search.NewClient(sys.Conn(t))
+	queries := []search.SearchRequest{
 		{Lat: lat0, Lng: lng0, RadiusKm: 50},
 		{Lat: lat0, Lng: lng0, RadiusKm: 5, Tags: []string{"italian"}},
 		{Lat: lat0, Lng: lng0, RadiusKm: 5, Start: &at, PartySize: 2},
 		{Lat: lat0, Lng: lng0, RadiusKm: 5, Start: ptr(at.Add(-3 * time.Hour)), PartySize: 3},
 		{Lat: lat0, Lng: lng0, RadiusKm: 50, Text: "far"},
 	}
-	answers := func() ([]wire.Result, error) {
-		out := make([]wire.Result, len(queries))
+	answers := func() ([]search.Result, error) {
+		out := make([]search.Result, len(queries))
 		for i, q := range queries {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			res, err := client.Search(ctx, q)
@@ -168,8 +169,8 @@ func TestReindex(t *testing.T) {
 		}
 		return out, nil
 	}
-	var before []wire.Result
-	eventually(t, "search shows the vendors and bookings", 20*time.Second, func() error {
+	var before []search.Result
+	poll.Eventually(t, 20*time.Second, "search shows the vendors and bookings", func() error {
 		got, err := answers()
 		if err != nil {
 			return err
@@ -196,7 +197,7 @@ func TestReindex(t *testing.T) {
 	if _, err := pool.Exec(context.Background(), `TRUNCATE docs, cells, vendors, units, bookings, holds`); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "search is empty", 5*time.Second, func() error {
+	poll.Eventually(t, 5*time.Second, "search is empty", func() error {
 		got, err := answers()
 		if err != nil {
 			return err
@@ -209,7 +210,7 @@ func TestReindex(t *testing.T) {
 
 	var mu sync.Mutex
 	var calls, lastDone, lastTotal int64
-	st, err := search.Reindex(context.Background(), reindexConfig(t, sys), platform.Discard(), search.ReindexOptions{
+	st, err := searchsvc.Reindex(context.Background(), reindexConfig(t, sys), platform.Discard(), searchsvc.ReindexOptions{
 		Reset: true,
 		Progress: func(done, total int64) {
 			mu.Lock()
@@ -229,7 +230,7 @@ func TestReindex(t *testing.T) {
 	if calls != 7 || lastDone != 7 || lastTotal != 7 {
 		t.Fatalf("progress: %d calls, last %d of %d", calls, lastDone, lastTotal)
 	}
-	eventually(t, "search answers as before", 5*time.Second, func() error {
+	poll.Eventually(t, 5*time.Second, "search answers as before", func() error {
 		got, err := answers()
 		if err != nil {
 			return err
@@ -243,7 +244,7 @@ func TestReindex(t *testing.T) {
 	})
 
 	// Again, without a reset and with the index intact: nothing changes.
-	if _, err := search.Reindex(context.Background(), reindexConfig(t, sys), platform.Discard(), search.ReindexOptions{}); err != nil {
+	if _, err := searchsvc.Reindex(context.Background(), reindexConfig(t, sys), platform.Discard(), searchsvc.ReindexOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := answers()
@@ -261,18 +262,18 @@ func TestReindexUnreachable(t *testing.T) {
 	t.Parallel()
 	n := testenv.StartNATS(t)
 	vars := map[string]string{"NATS_URL": "nats://127.0.0.1:1", "PG_URL": testenv.Postgres(t)}
-	cfg, err := search.ConfigFromEnv(func(k string) string { return vars[k] })
+	cfg, err := searchsvc.ConfigFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = search.Reindex(context.Background(), cfg, platform.Discard(), search.ReindexOptions{Reset: true})
+	_, err = searchsvc.Reindex(context.Background(), cfg, platform.Discard(), searchsvc.ReindexOptions{Reset: true})
 	if err == nil || !strings.Contains(err.Error(), "NATS") {
 		t.Fatalf("no NATS: %v", err)
 	}
 	cfg.NATSURL = n.URL
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, err = search.Reindex(ctx, cfg, platform.Discard(), search.ReindexOptions{Reset: true})
+	_, err = searchsvc.Reindex(ctx, cfg, platform.Discard(), searchsvc.ReindexOptions{Reset: true})
 	if err == nil || !strings.Contains(err.Error(), "vendor service does not answer") {
 		t.Fatalf("no services: %v", err)
 	}

@@ -16,20 +16,21 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/contracts/bridge"
-	wire "github.com/slotmesh/slotmesh/contracts/search"
+	"github.com/slotmesh/slotmesh/contracts/search"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
-	"github.com/slotmesh/slotmesh/services/search"
+	searchsvc "github.com/slotmesh/slotmesh/services/search"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // The point every test searches around (Berlin Mitte).
 const lat0, lng0 = 52.5200, 13.4050
 
 type env struct {
-	cfg    search.Config
-	client *wire.Client
+	cfg    searchsvc.Config
+	client *search.Client
 	writer *kafkago.Writer
 }
 
@@ -49,21 +50,21 @@ func start(t testing.TB) *env {
 		"KAFKA_PARTITIONS": "3",
 		"SEARCH_CONSUMERS": "2",
 	}
-	cfg, err := search.ConfigFromEnv(func(k string) string { return vars[k] })
+	cfg, err := searchsvc.ConfigFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := kafka.EnsureTopics(context.Background(), cfg.Kafka, search.Topics()...); err != nil {
+	if err := kafka.EnsureTopics(context.Background(), cfg.Kafka, searchsvc.Topics()...); err != nil {
 		t.Fatal(err)
 	}
 	w := kafka.NewWriter(cfg.Kafka)
 	t.Cleanup(func() { _ = w.Close() })
-	svc, err := search.Start(context.Background(), cfg, platform.Discard())
+	svc, err := searchsvc.Start(context.Background(), cfg, platform.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = svc.Stop() })
-	return &env{cfg: cfg, client: wire.NewClient(n.Connect(t)), writer: w}
+	return &env{cfg: cfg, client: search.NewClient(n.Connect(t)), writer: w}
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -135,7 +136,7 @@ func (e *env) book(t testing.TB, id string, version int64, status string, v vend
 	e.publish(t, typ, id, booking.Changed{Booking: b})
 }
 
-func (e *env) search(t testing.TB, r wire.SearchRequest) wire.Result {
+func (e *env) search(t testing.TB, r search.SearchRequest) search.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -146,30 +147,12 @@ func (e *env) search(t testing.TB, r wire.SearchRequest) wire.Result {
 	return res
 }
 
-func names(res wire.Result) []string {
+func names(res search.Result) []string {
 	out := make([]string, len(res.Items))
 	for i, it := range res.Items {
 		out[i] = it.Name
 	}
 	return out
-}
-
-// eventually polls cond until it returns nil or the deadline passes, and
-// says how long it took.
-func eventually(t testing.TB, what string, d time.Duration, cond func() error) time.Duration {
-	t.Helper()
-	began := time.Now()
-	deadline := began.Add(d)
-	for {
-		err := cond()
-		if err == nil {
-			return time.Since(began)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %s: %v", what, d, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func has(want ...string) func(got []string) error {
@@ -210,11 +193,11 @@ func TestSearchFromKafka(t *testing.T) {
 	e.onboard(t, &far, 4)
 	e.onboard(t, &shut, 4)
 
-	italian := wire.SearchRequest{Kind: "restaurant", Tags: []string{"Italian"}, Lat: lat0, Lng: lng0}
+	italian := search.SearchRequest{Kind: "restaurant", Tags: []string{"Italian"}, Lat: lat0, Lng: lng0}
 	// The consumer group's first join is part of this wait.
-	var all wire.Result
-	eventually(t, "onboarded vendors findable, nearest first", 20*time.Second, func() error {
-		all = e.search(t, wire.SearchRequest{Lat: lat0, Lng: lng0, RadiusKm: 10})
+	var all search.Result
+	poll.Eventually(t, 20*time.Second, "onboarded vendors findable, nearest first", func() error {
+		all = e.search(t, search.SearchRequest{Lat: lat0, Lng: lng0, RadiusKm: 10})
 		return has("Trattoria Uno", "Sushi Due", "Hotel Tre", "Osteria Lontana")(names(all))
 	})
 	if err := has("Trattoria Uno")(names(e.search(t, italian))); err != nil {
@@ -234,26 +217,26 @@ func TestSearchFromKafka(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		r    wire.SearchRequest
+		r    search.SearchRequest
 		want []string
 	}{
-		{"radius 10 km: the far one too", wire.SearchRequest{Tags: []string{"italian"}, Lat: lat0, Lng: lng0, RadiusKm: 10}, []string{"Trattoria Uno", "Osteria Lontana"}},
-		{"radius 0.6 km", wire.SearchRequest{Lat: lat0, Lng: lng0, RadiusKm: 0.6}, []string{"Trattoria Uno"}},
-		{"any of two tags", wire.SearchRequest{Tags: []string{"spa", "sushi"}, Lat: lat0, Lng: lng0}, []string{"Sushi Due", "Hotel Tre"}},
-		{"kind hotel", wire.SearchRequest{Kind: "hotel", Lat: lat0, Lng: lng0}, []string{"Hotel Tre"}},
-		{"text", wire.SearchRequest{Text: "sush", Lat: lat0, Lng: lng0}, []string{"Sushi Due"}},
-		{"a tag nobody has", wire.SearchRequest{Tags: []string{"thai"}, Lat: lat0, Lng: lng0}, []string{}},
-		{"party of 5 at 19:00: only a unit of 6 seats it", wire.SearchRequest{Kind: "restaurant", Lat: lat0, Lng: lng0, Start: ptr(evening(19)), PartySize: 5}, []string{"Sushi Due"}},
-		{"party of 2 at 19:00", wire.SearchRequest{Kind: "restaurant", Lat: lat0, Lng: lng0, Start: ptr(evening(19)), PartySize: 2}, []string{"Trattoria Uno", "Sushi Due"}},
-		{"restaurants closed at 08:00 (a hotel has the night)", wire.SearchRequest{Lat: lat0, Lng: lng0, Start: ptr(evening(8))}, []string{"Hotel Tre"}},
-		{"hotel tonight for 2", wire.SearchRequest{Kind: "hotel", Lat: lat0, Lng: lng0, Start: ptr(evening(19))}, []string{"Hotel Tre"}},
-		{"hotel for 3: rooms of 2", wire.SearchRequest{Kind: "hotel", Lat: lat0, Lng: lng0, Start: ptr(evening(19)), PartySize: 3}, []string{}},
+		{"radius 10 km: the far one too", search.SearchRequest{Tags: []string{"italian"}, Lat: lat0, Lng: lng0, RadiusKm: 10}, []string{"Trattoria Uno", "Osteria Lontana"}},
+		{"radius 0.6 km", search.SearchRequest{Lat: lat0, Lng: lng0, RadiusKm: 0.6}, []string{"Trattoria Uno"}},
+		{"any of two tags", search.SearchRequest{Tags: []string{"spa", "sushi"}, Lat: lat0, Lng: lng0}, []string{"Sushi Due", "Hotel Tre"}},
+		{"kind hotel", search.SearchRequest{Kind: "hotel", Lat: lat0, Lng: lng0}, []string{"Hotel Tre"}},
+		{"text", search.SearchRequest{Text: "sush", Lat: lat0, Lng: lng0}, []string{"Sushi Due"}},
+		{"a tag nobody has", search.SearchRequest{Tags: []string{"thai"}, Lat: lat0, Lng: lng0}, []string{}},
+		{"party of 5 at 19:00: only a unit of 6 seats it", search.SearchRequest{Kind: "restaurant", Lat: lat0, Lng: lng0, Start: ptr(evening(19)), PartySize: 5}, []string{"Sushi Due"}},
+		{"party of 2 at 19:00", search.SearchRequest{Kind: "restaurant", Lat: lat0, Lng: lng0, Start: ptr(evening(19)), PartySize: 2}, []string{"Trattoria Uno", "Sushi Due"}},
+		{"restaurants closed at 08:00 (a hotel has the night)", search.SearchRequest{Lat: lat0, Lng: lng0, Start: ptr(evening(8))}, []string{"Hotel Tre"}},
+		{"hotel tonight for 2", search.SearchRequest{Kind: "hotel", Lat: lat0, Lng: lng0, Start: ptr(evening(19))}, []string{"Hotel Tre"}},
+		{"hotel for 3: rooms of 2", search.SearchRequest{Kind: "hotel", Lat: lat0, Lng: lng0, Start: ptr(evening(19)), PartySize: 3}, []string{}},
 	} {
 		if err := has(c.want...)(names(e.search(t, c.r))); err != nil {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}
-	at19 := wire.SearchRequest{Kind: "restaurant", Tags: []string{"italian"}, Lat: lat0, Lng: lng0, Start: ptr(evening(19)), PartySize: 2}
+	at19 := search.SearchRequest{Kind: "restaurant", Tags: []string{"italian"}, Lat: lat0, Lng: lng0, Start: ptr(evening(19)), PartySize: 2}
 	at12 := at19
 	at12.Start = ptr(evening(12))
 	res := e.search(t, at19)
@@ -264,7 +247,7 @@ func TestSearchFromKafka(t *testing.T) {
 	// Book Uno's only unit at 19:00: gone for 19:00 within the freshness bound, still there at 12:00.
 	bid := newID()
 	e.book(t, bid, 1, booking.StatusBlocked, uno, evening(19), unoUnits...)
-	took := eventually(t, "booked vendor gone at 19:00", wire.Freshness, func() error { return has()(names(e.search(t, at19))) })
+	took := poll.Eventually(t, search.Freshness, "booked vendor gone at 19:00", func() error { return has()(names(e.search(t, at19))) })
 	t.Logf("a booking removed the vendor from results after %s", took)
 	if err := has("Trattoria Uno")(names(e.search(t, at12))); err != nil {
 		t.Fatalf("12:00 after booking 19:00: %v", err)
@@ -279,14 +262,14 @@ func TestSearchFromKafka(t *testing.T) {
 	// A replay of the hold (an older version) after the cancellation changes nothing.
 	e.book(t, bid, 3, booking.StatusCancelled, uno, evening(19), unoUnits...)
 	e.book(t, bid, 1, booking.StatusBlocked, uno, evening(19), unoUnits...)
-	took = eventually(t, "cancelled: back at 19:00", wire.Freshness, func() error { return has("Trattoria Uno")(names(e.search(t, at19))) })
+	took = poll.Eventually(t, search.Freshness, "cancelled: back at 19:00", func() error { return has("Trattoria Uno")(names(e.search(t, at19))) })
 	t.Logf("a cancellation brought the vendor back after %s", took)
 
 	// A suspension hides a vendor; bad input names its field.
 	uno.Status, uno.Version = vendors.StatusSuspended, uno.Version+1
 	e.publish(t, vendors.EventVendorUpdated, uno.ID, vendors.VendorChanged{Vendor: uno})
-	eventually(t, "suspended vendor gone", 5*time.Second, func() error { return has()(names(e.search(t, italian))) })
-	for field, r := range map[string]wire.SearchRequest{
+	poll.Eventually(t, 5*time.Second, "suspended vendor gone", func() error { return has()(names(e.search(t, italian))) })
+	for field, r := range map[string]search.SearchRequest{
 		"lat":        {Lat: 91, Lng: lng0},
 		"lng":        {Lat: lat0, Lng: -181},
 		"radius_km":  {Lat: lat0, Lng: lng0, RadiusKm: 101},
@@ -320,8 +303,8 @@ func TestCursorPaging(t *testing.T) {
 			booked[v.ID] = true
 		}
 	}
-	base := wire.SearchRequest{Tags: []string{"paging"}, Lat: lat0, Lng: lng0, Limit: 100}
-	eventually(t, "all vendors findable", 20*time.Second, func() error {
+	base := search.SearchRequest{Tags: []string{"paging"}, Lat: lat0, Lng: lng0, Limit: 100}
+	poll.Eventually(t, 20*time.Second, "all vendors findable", func() error {
 		if n := len(e.search(t, base).Items); n != len(all) {
 			return fmt.Errorf("%d of %d", n, len(all))
 		}
@@ -329,17 +312,17 @@ func TestCursorPaging(t *testing.T) {
 	})
 	withStart := base
 	withStart.Start = ptr(evening(20))
-	eventually(t, "bookings applied", 10*time.Second, func() error {
+	poll.Eventually(t, 10*time.Second, "bookings applied", func() error {
 		if n := len(e.search(t, withStart).Items); n != len(all)-len(booked) {
 			return fmt.Errorf("%d available, want %d", n, len(all)-len(booked))
 		}
 		return nil
 	})
-	for _, r := range []wire.SearchRequest{base, withStart} {
+	for _, r := range []search.SearchRequest{base, withStart} {
 		want := e.search(t, r)
 		for _, limit := range []int{1, 5, 7, 36, 37} {
 			r.Limit = limit
-			var got []wire.Item
+			var got []search.Item
 			pages := 0
 			for {
 				page := e.search(t, r)

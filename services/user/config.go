@@ -18,7 +18,7 @@ type Config struct {
 	TokenTTL       time.Duration // TOKEN_TTL
 	ArgonMemoryKiB int           // ARGON2_MEMORY_KIB (OWASP minimum 19456)
 	ArgonTime      int           // ARGON2_TIME
-	Instances      int           // SERVICE_INSTANCES: micro instances (concurrent handlers) per process
+	Workers        int           // SERVICE_WORKERS: concurrent handlers per process (ADR 0021); few, as a password hash takes ARGON2_MEMORY_KIB
 }
 
 // ConfigFromEnv reads the configuration; parse problems come back with Validate's.
@@ -33,7 +33,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		TokenTTL:       e.Duration("TOKEN_TTL", 24*time.Hour, &errs),
 		ArgonMemoryKiB: e.Int("ARGON2_MEMORY_KIB", 19456, &errs),
 		ArgonTime:      e.Int("ARGON2_TIME", 2, &errs),
-		Instances:      e.Int("SERVICE_INSTANCES", 4, &errs),
+		Workers:        e.Workers("SERVICE_WORKERS", "SERVICE_INSTANCES", 8, &errs),
 	}
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
@@ -54,8 +54,8 @@ func (c Config) Validate() error {
 	if c.ArgonTime < 1 || c.ArgonTime > 10 {
 		errs = append(errs, fmt.Errorf("ARGON2_TIME: %d out of range", c.ArgonTime))
 	}
-	if c.Instances < 1 || c.Instances > 256 {
-		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
+	if c.Workers < 1 || c.Workers > platform.MaxWorkers {
+		errs = append(errs, fmt.Errorf("SERVICE_WORKERS: %d not in 1..%d", c.Workers, platform.MaxWorkers))
 	}
 	return errors.Join(errs...)
 }

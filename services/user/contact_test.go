@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/user"
+	"github.com/slotmesh/slotmesh/contracts/user"
 )
 
 // TestContact: svc.user.v1.contact answers a user's email and name without
@@ -14,7 +14,7 @@ func TestContact(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	ctx := context.Background()
-	u, err := e.client.SignUp(ctx, wire.SignUpRequest{Email: "Bea@Example.com", Password: "correct horse", Name: "Bea"})
+	u, err := e.client.SignUp(ctx, user.SignUpRequest{Email: "Bea@Example.com", Password: "correct horse", Name: "Bea"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestContact(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c != (wire.Contact{ID: u.ID, Email: "bea@example.com", Name: "Bea"}) {
+		if c != (user.Contact{ID: u.ID, Email: "bea@example.com", Name: "Bea"}) {
 			t.Fatalf("contact: %+v", c)
 		}
 	}

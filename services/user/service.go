@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/contracts"
-	wire "github.com/slotmesh/slotmesh/contracts/user"
+	"github.com/slotmesh/slotmesh/contracts/user"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/user/adapters/argon"
 	"github.com/slotmesh/slotmesh/services/user/adapters/postgres"
@@ -25,36 +25,34 @@ import (
 const Version = "0.1.0"
 
 // Service is a running user service.
-type Service struct {
-	deps *platform.Deps
-	svcs platform.Services
-	log  *slog.Logger
-}
+type Service struct{ *platform.Running }
 
 // Start connects, migrates and begins answering on svc.user.v1.*.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, wire.Service)
+	log = log.With(platform.KeyService, user.Service)
+	run := platform.NewRunning(user.Service, log)
 	key, err := token.LoadOrCreate(cfg.JWTKeyFile, cfg.JWTGenerateKey)
 	if err != nil {
-		return nil, err
+		return nil, run.Fail(err)
 	}
 	var verify []ed25519.PublicKey
 	for _, f := range cfg.JWTVerifyKeys {
 		k, err := token.LoadPublic(f)
 		if err != nil {
-			return nil, fmt.Errorf("user: JWT_VERIFY_KEY_FILES: %w", err)
+			return nil, run.Fail(fmt.Errorf("JWT_VERIFY_KEY_FILES: %w", err))
 		}
 		verify = append(verify, k)
 	}
 	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
-		Service: wire.Service,
+		Service: user.Service,
 		Schema:  postgres.Schema,
 		Migrate: postgres.Migrate,
 		Stream:  &contracts.StreamUser,
 	}, log)
 	if err != nil {
-		return nil, fmt.Errorf("user: %w", err)
+		return nil, run.Fail(err)
 	}
+	run.Defer(deps.Close)
 	a := &app.App{
 		Repo:   postgres.New(deps.Pool),
 		Cache:  redis.New(deps.Cache, log),
@@ -63,27 +61,15 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 		Relay:  deps.Relay,
 		NewID:  func() string { return uuid.Must(uuid.NewV7()).String() },
 	}
-	svcs, err := platform.AddServices(deps.NC, platform.ServiceSpec{
-		Name:        wire.Service,
+	if err := run.Serve(deps.NC, platform.ServiceSpec{
+		Name:        user.Service,
 		Version:     Version,
 		Description: "users, credentials and profiles",
-		Group:       wire.Group,
+		Group:       user.Group,
 		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Instances:   cfg.Instances,
-	})
-	if err != nil {
-		deps.Close()
-		return nil, fmt.Errorf("user: %w", err)
+		Workers:     cfg.Workers,
+	}); err != nil {
+		return nil, run.Fail(err)
 	}
-	log.Info("user service started", "instances", len(svcs))
-	return &Service{deps: deps, svcs: svcs, log: log}, nil
-}
-
-// Stop stops taking requests, lets in-flight ones finish, stops the relay and
-// closes connections.
-func (s *Service) Stop() error {
-	err := s.svcs.Stop()
-	s.deps.Close()
-	s.log.Info("user service stopped")
-	return err
+	return &Service{run}, nil
 }

@@ -12,26 +12,30 @@ import (
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
-	wire "github.com/slotmesh/slotmesh/contracts/user"
+	"github.com/slotmesh/slotmesh/contracts/user"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
-	"github.com/slotmesh/slotmesh/services/user"
+	usersvc "github.com/slotmesh/slotmesh/services/user"
+	"github.com/slotmesh/slotmesh/services/user/adapters/postgres"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 type env struct {
 	nc     *nats.Conn
-	client *wire.Client
+	client *user.Client
 	rds    *testenv.Redis
+	pgURL  string
 }
 
 func start(t *testing.T) env {
 	t.Helper()
 	n := testenv.StartNATS(t)
 	rds := testenv.StartRedis(t)
-	cfg, err := user.ConfigFromEnv(func(k string) string {
+	pgURL := testenv.Postgres(t)
+	cfg, err := usersvc.ConfigFromEnv(func(k string) string {
 		return map[string]string{
 			"NATS_URL":             n.URL,
-			"PG_URL":               testenv.Postgres(t),
+			"PG_URL":               pgURL,
 			"REDIS_URL":            rds.URL,
 			"REDIS_PREFIX":         rds.Prefix,
 			"JWT_PRIVATE_KEY_FILE": t.TempDir() + "/key.pem",
@@ -43,13 +47,13 @@ func start(t *testing.T) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := user.Start(context.Background(), cfg, platform.Discard())
+	svc, err := usersvc.Start(context.Background(), cfg, platform.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = svc.Stop() })
 	nc := n.Connect(t)
-	return env{nc: nc, client: wire.NewClient(nc), rds: rds}
+	return env{nc: nc, client: user.NewClient(nc), rds: rds, pgURL: pgURL}
 }
 
 func as(userID string) context.Context {
@@ -60,18 +64,18 @@ func TestSignUpLoginProfile(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	ctx := context.Background()
-	u, err := e.client.SignUp(ctx, wire.SignUpRequest{Email: "Ann@Example.com", Password: "correct horse", Name: "Ann"})
+	u, err := e.client.SignUp(ctx, user.SignUpRequest{Email: "Ann@Example.com", Password: "correct horse", Name: "Ann"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u.Email != "ann@example.com" || u.Version != 1 || u.ID == "" {
 		t.Fatalf("signup returned %+v", u)
 	}
-	login, err := e.client.Login(ctx, wire.LoginRequest{Email: "ann@example.com", Password: "correct horse"})
+	login, err := e.client.Login(ctx, user.LoginRequest{Email: "ann@example.com", Password: "correct horse"})
 	if err != nil || login.Token == "" || login.UserID != u.ID || !login.ExpiresAt.After(time.Now()) {
 		t.Fatalf("login: %+v %v", login, err)
 	}
-	for _, bad := range []wire.LoginRequest{
+	for _, bad := range []user.LoginRequest{
 		{Email: "ann@example.com", Password: "wrong password"},
 		{Email: "nobody@example.com", Password: "correct horse"},
 		{Email: "not an email", Password: "correct horse"},
@@ -91,7 +95,7 @@ func TestSignUpLoginProfile(t *testing.T) {
 		t.Fatalf("get as someone else: %v", err)
 	}
 	name := "Ann B."
-	upd, err := e.client.Update(as(u.ID), wire.UpdateRequest{ID: u.ID, Name: &name})
+	upd, err := e.client.Update(as(u.ID), user.UpdateRequest{ID: u.ID, Name: &name})
 	if err != nil || upd.Name != name || upd.Version != 2 {
 		t.Fatalf("update: %+v %v", upd, err)
 	}
@@ -105,11 +109,11 @@ func TestSignUpLoginProfile(t *testing.T) {
 	}
 
 	// Exactly one event per change on USER_EVENTS.
-	events := readStream(t, e.nc, contracts.StreamUser.Name, 2)
-	if events[0].Type != wire.EventUserCreated || events[1].Type != wire.EventUserUpdated {
+	events := readStream(t, e, contracts.StreamUser.Name, 2)
+	if events[0].Type != user.EventUserCreated || events[1].Type != user.EventUserUpdated {
 		t.Fatalf("events: %s, %s", events[0].Type, events[1].Type)
 	}
-	var updated wire.UserUpdated
+	var updated user.UserUpdated
 	if err := events[1].Decode(&updated); err != nil || updated.Name != name || updated.Version != 2 {
 		t.Fatalf("updated event: %+v %v", updated, err)
 	}
@@ -119,13 +123,13 @@ func TestSignUpValidation(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	cases := []struct {
-		req   wire.SignUpRequest
+		req   user.SignUpRequest
 		field string
 	}{
-		{wire.SignUpRequest{Email: "nope", Password: "correct horse", Name: "A"}, "email"},
-		{wire.SignUpRequest{Email: "a@b.co", Password: "short", Name: "A"}, "password"},
-		{wire.SignUpRequest{Email: "a@b.co", Password: "correct horse", Name: ""}, "name"},
-		{wire.SignUpRequest{Email: "a@b.co", Password: "correct horse", Name: "A", Phone: "12"}, "phone"},
+		{user.SignUpRequest{Email: "nope", Password: "correct horse", Name: "A"}, "email"},
+		{user.SignUpRequest{Email: "a@b.co", Password: "short", Name: "A"}, "password"},
+		{user.SignUpRequest{Email: "a@b.co", Password: "correct horse", Name: ""}, "name"},
+		{user.SignUpRequest{Email: "a@b.co", Password: "correct horse", Name: "A", Phone: "12"}, "phone"},
 	}
 	for _, c := range cases {
 		_, err := e.client.SignUp(context.Background(), c.req)
@@ -135,7 +139,7 @@ func TestSignUpValidation(t *testing.T) {
 		}
 	}
 	// Unknown fields are rejected by the endpoint adapter, naming the field.
-	reply, err := e.nc.Request(wire.SubjectSignUp, []byte(`{"email":"a@b.co","password":"correct horse","name":"A","admin":true}`), 5*time.Second)
+	reply, err := e.nc.Request(user.OpSignUp.Subject(), []byte(`{"email":"a@b.co","password":"correct horse","name":"A","admin":true}`), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +152,7 @@ func TestSignUpValidation(t *testing.T) {
 func TestDuplicateEmailConflicts(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	req := wire.SignUpRequest{Email: "dup@example.com", Password: "correct horse", Name: "D"}
+	req := user.SignUpRequest{Email: "dup@example.com", Password: "correct horse", Name: "D"}
 	if _, err := e.client.SignUp(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +174,7 @@ func TestConcurrentSignUpsOneEmailMakeOneUser(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			u, err := e.client.SignUp(context.Background(), wire.SignUpRequest{
+			u, err := e.client.SignUp(context.Background(), user.SignUpRequest{
 				Email: "race@example.com", Password: "correct horse", Name: fmt.Sprintf("R%d", i)})
 			results[i], ids[i] = err, u.ID
 		}()
@@ -191,8 +195,8 @@ func TestConcurrentSignUpsOneEmailMakeOneUser(t *testing.T) {
 		t.Fatalf("created=%d conflicts=%d, want 1 and %d", created, conflicts, n-1)
 	}
 	// And exactly one created event.
-	events := readStream(t, e.nc, contracts.StreamUser.Name, 1)
-	if events[0].Type != wire.EventUserCreated {
+	events := readStream(t, e, contracts.StreamUser.Name, 1)
+	if events[0].Type != user.EventUserCreated {
 		t.Fatalf("event %s", events[0].Type)
 	}
 }
@@ -203,7 +207,7 @@ func TestConcurrentSignUpsOneEmailMakeOneUser(t *testing.T) {
 func TestProfileUpdateNeverHiddenByStaleCache(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	u, err := e.client.SignUp(context.Background(), wire.SignUpRequest{Email: "c@example.com", Password: "correct horse", Name: "C0"})
+	u, err := e.client.SignUp(context.Background(), user.SignUpRequest{Email: "c@example.com", Password: "correct horse", Name: "C0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +248,7 @@ func TestProfileUpdateNeverHiddenByStaleCache(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < updates; i++ {
 				name := fmt.Sprintf("W%d-%d", w, i)
-				got, err := e.client.Update(ctx, wire.UpdateRequest{ID: u.ID, Name: &name})
+				got, err := e.client.Update(ctx, user.UpdateRequest{ID: u.ID, Name: &name})
 				if err != nil {
 					t.Error(err)
 					return
@@ -275,9 +279,11 @@ func TestProfileUpdateNeverHiddenByStaleCache(t *testing.T) {
 	}
 }
 
-func readStream(t *testing.T, nc *nats.Conn, stream string, want int) []contracts.Event {
+// readStream reads the whole stream once the service's outbox is relayed,
+// and fails unless it holds exactly want events.
+func readStream(t *testing.T, e env, stream string, want int) []contracts.Event {
 	t.Helper()
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(e.nc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,19 +293,21 @@ func readStream(t *testing.T, nc *nats.Conn, stream string, want int) []contract
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Wait for the relay to publish, then check nothing more arrives.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		info, err := st.Info(ctx)
-		if err != nil {
-			t.Fatal(err)
+	// The relay marks an outbox row only after JetStream acknowledged its
+	// event, and never publishes a marked row again: once no row is left
+	// unmarked, the stream holds every event it ever will, duplicates
+	// included, so counting it then proves there is no late one.
+	conn := testenv.PGConn(t, e.pgURL)
+	poll.Eventually(t, 10*time.Second, "the outbox relayed", func() error {
+		var pending int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM `+postgres.Schema+`.outbox WHERE published_at IS NULL`).Scan(&pending); err != nil {
+			return err
 		}
-		if int(info.State.Msgs) >= want || time.Now().After(deadline) {
-			break
+		if pending > 0 {
+			return fmt.Errorf("%d outbox rows not yet published", pending)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(200 * time.Millisecond) // a late duplicate would land by now
+		return nil
+	})
 	info, err := st.Info(ctx)
 	if err != nil {
 		t.Fatal(err)

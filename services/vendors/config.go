@@ -10,15 +10,15 @@ import (
 // Config of the vendor service.
 type Config struct {
 	platform.Config
-	Instances int // SERVICE_INSTANCES
+	Workers int // SERVICE_WORKERS: concurrent handlers per process (ADR 0021)
 }
 
 // ConfigFromEnv reads the configuration; parse problems come back with Validate's.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var errs []error
 	c := Config{
-		Config:    platform.BaseFromEnv(getenv, &errs),
-		Instances: platform.Env(getenv).Int("SERVICE_INSTANCES", 4, &errs),
+		Config:  platform.BaseFromEnv(getenv, &errs),
+		Workers: platform.Env(getenv).Workers("SERVICE_WORKERS", "SERVICE_INSTANCES", platform.DefaultWorkers, &errs),
 	}
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
@@ -27,8 +27,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	errs := []error{c.Config.Validate()}
-	if c.Instances < 1 || c.Instances > 256 {
-		errs = append(errs, fmt.Errorf("SERVICE_INSTANCES: %d not in 1..256", c.Instances))
+	if c.Workers < 1 || c.Workers > platform.MaxWorkers {
+		errs = append(errs, fmt.Errorf("SERVICE_WORKERS: %d not in 1..%d", c.Workers, platform.MaxWorkers))
 	}
 	return errors.Join(errs...)
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/contracts/vendors"
 )
 
 // TestScan pages through every vendor with its units, as search's reindex
@@ -21,14 +21,14 @@ func TestScan(t *testing.T) {
 	owner := s.newUser(t, "scan-owner@example.com")
 	ctx := context.Background()
 
-	mk := func(name string, n, capacity int) wire.Vendor {
+	mk := func(name string, n, capacity int) vendors.Vendor {
 		t.Helper()
-		v, err := s.vendors.Create(owner, wire.CreateRequest{Profile: restaurant(name)})
+		v, err := s.vendors.Create(owner, vendors.CreateRequest{Profile: restaurant(name)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 {
-			if _, err := s.vendors.AddUnits(owner, wire.AddUnitsRequest{VendorID: v.ID, Units: units(name, n, capacity)}); err != nil {
+			if _, err := s.vendors.AddUnits(owner, vendors.AddUnitsRequest{VendorID: v.ID, Units: units(name, n, capacity)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -38,16 +38,16 @@ func TestScan(t *testing.T) {
 	b := mk("B", 0, 0)
 	c := mk("C", 2, 2)
 	// One of A's units deactivated: a scan leaves it out unless asked.
-	page, err := s.vendors.ListUnits(ctx, wire.ListUnitsRequest{VendorID: a.ID})
+	page, err := s.vendors.ListUnits(ctx, vendors.ListUnitsRequest{VendorID: a.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	off := false
-	if _, err := s.vendors.UpdateUnit(owner, wire.UpdateUnitRequest{VendorID: a.ID, UnitID: page.Items[0].ID, Active: &off}); err != nil {
+	if _, err := s.vendors.UpdateUnit(owner, vendors.UpdateUnitRequest{VendorID: a.ID, UnitID: page.Items[0].ID, Active: &off}); err != nil {
 		t.Fatal(err)
 	}
 
-	all := func(r wire.ScanRequest) (items []wire.ScanItem, pages int, total int64) {
+	all := func(r vendors.ScanRequest) (items []vendors.ScanItem, pages int, total int64) {
 		t.Helper()
 		for first := true; first || r.Cursor != ""; first = false {
 			p, err := s.vendors.Scan(ctx, r)
@@ -65,14 +65,14 @@ func TestScan(t *testing.T) {
 		}
 		return items, pages, total
 	}
-	items, pages, total := all(wire.ScanRequest{Limit: 2})
+	items, pages, total := all(vendors.ScanRequest{Limit: 2})
 	if total != 3 || pages != 2 || len(items) != 3 {
 		t.Fatalf("scan by 2: %d items in %d pages, total %d", len(items), pages, total)
 	}
-	if !slices.IsSortedFunc(items, func(x, y wire.ScanItem) int { return strings.Compare(x.Vendor.ID, y.Vendor.ID) }) {
+	if !slices.IsSortedFunc(items, func(x, y vendors.ScanItem) int { return strings.Compare(x.Vendor.ID, y.Vendor.ID) }) {
 		t.Fatal("not in id order")
 	}
-	for i, want := range []wire.Vendor{a, b, c} {
+	for i, want := range []vendors.Vendor{a, b, c} {
 		got, err := s.vendors.Get(ctx, want.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -94,32 +94,32 @@ func TestScan(t *testing.T) {
 	if items[0].Vendor.Units.Total != 2 || items[0].Vendor.Units.ByCapacity["4"] != 2 {
 		t.Fatalf("A's summary after a deactivation: %+v", items[0].Vendor.Units)
 	}
-	items, _, _ = all(wire.ScanRequest{IncludeInactive: true})
+	items, _, _ = all(vendors.ScanRequest{IncludeInactive: true})
 	if len(items[0].Units) != 3 || items[0].Units[0].Active || items[0].Units[0].ID != page.Items[0].ID {
 		t.Fatalf("with inactive units: %+v", items[0].Units)
 	}
 
 	// A vendor with more units than a page may carry: the page before it
 	// ends early, it comes alone and cut short, listunits continues it.
-	big := mk("Big", wire.MaxScanUnits+1, 6)
+	big := mk("Big", vendors.MaxScanUnits+1, 6)
 	d := mk("D", 1, 2)
-	items, pages, total = all(wire.ScanRequest{Limit: wire.MaxScanLimit})
+	items, pages, total = all(vendors.ScanRequest{Limit: vendors.MaxScanLimit})
 	if total != 5 || len(items) != 5 || pages != 3 {
 		t.Fatalf("with a big vendor: %d items in %d pages, total %d", len(items), pages, total)
 	}
 	it := items[3]
-	if it.Vendor.ID != big.ID || len(it.Units) != wire.MaxScanUnits || it.UnitsCursor == "" || it.Vendor.Units.Total != wire.MaxScanUnits+1 {
+	if it.Vendor.ID != big.ID || len(it.Units) != vendors.MaxScanUnits || it.UnitsCursor == "" || it.Vendor.Units.Total != vendors.MaxScanUnits+1 {
 		t.Fatalf("big vendor: %d units, cursor %q, summary %d", len(it.Units), it.UnitsCursor, it.Vendor.Units.Total)
 	}
-	rest, err := s.vendors.ListUnits(ctx, wire.ListUnitsRequest{VendorID: big.ID, Cursor: it.UnitsCursor, Limit: 1000})
-	if err != nil || len(rest.Items) != 1 || rest.NextCursor != "" || slices.ContainsFunc(it.Units, func(u wire.ScanUnit) bool { return u.ID == rest.Items[0].ID }) {
+	rest, err := s.vendors.ListUnits(ctx, vendors.ListUnitsRequest{VendorID: big.ID, Cursor: it.UnitsCursor, Limit: 1000})
+	if err != nil || len(rest.Items) != 1 || rest.NextCursor != "" || slices.ContainsFunc(it.Units, func(u vendors.ScanUnit) bool { return u.ID == rest.Items[0].ID }) {
 		t.Fatalf("listunits after the units cursor: %+v %v", rest, err)
 	}
 	if items[4].Vendor.ID != d.ID || len(items[4].Units) != 1 {
 		t.Fatalf("after the big vendor: %+v", items[4])
 	}
 
-	for _, r := range []wire.ScanRequest{{Limit: -1}, {Limit: wire.MaxScanLimit + 1}, {Cursor: "nope"}} {
+	for _, r := range []vendors.ScanRequest{{Limit: -1}, {Limit: vendors.MaxScanLimit + 1}, {Cursor: "nope"}} {
 		if _, err := s.vendors.Scan(ctx, r); apperr.CodeOf(err) != apperr.InvalidInput {
 			t.Fatalf("scan %+v: %v", r, err)
 		}

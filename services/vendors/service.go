@@ -3,17 +3,16 @@
 // change them. vendordb in Postgres, vendor_data_cache in Redis, events
 // through the outbox to VENDOR_EVENTS. (The directory is "vendors" because Go
 // reserves a path element named "vendor"; the service is called "vendor" on
-// the wire.)
+// the vendors.)
 package vendors
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/google/uuid"
 	"github.com/slotmesh/slotmesh/contracts"
-	wire "github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/vendors/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/vendors/adapters/redis"
@@ -26,39 +25,34 @@ import (
 const Version = "0.1.0"
 
 // Service is a running vendor service.
-type Service struct {
-	deps *platform.Deps
-	svcs platform.Services
-	log  *slog.Logger
-}
+type Service struct{ *platform.Running }
 
 // Start connects, migrates and begins answering on svc.vendor.v1.*.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, wire.Service)
+	log = log.With(platform.KeyService, vendors.Service)
+	run := platform.NewRunning(vendors.Service, log)
 	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
-		Service: wire.Service,
+		Service: vendors.Service,
 		Schema:  postgres.Schema,
 		Migrate: postgres.Migrate,
 		Stream:  &contracts.StreamVendor,
 	}, log)
 	if err != nil {
-		return nil, fmt.Errorf("vendor: %w", err)
+		return nil, run.Fail(err)
 	}
+	run.Defer(deps.Close)
 	a := NewApp(deps, log)
-	svcs, err := platform.AddServices(deps.NC, platform.ServiceSpec{
-		Name:        wire.Service,
+	if err := run.Serve(deps.NC, platform.ServiceSpec{
+		Name:        vendors.Service,
 		Version:     Version,
 		Description: "restaurants and hotels: units, managers, hours, policies",
-		Group:       wire.Group,
+		Group:       vendors.Group,
 		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Instances:   cfg.Instances,
-	})
-	if err != nil {
-		deps.Close()
-		return nil, fmt.Errorf("vendor: %w", err)
+		Workers:     cfg.Workers,
+	}); err != nil {
+		return nil, run.Fail(err)
 	}
-	log.Info("vendor service started", "instances", len(svcs))
-	return &Service{deps: deps, svcs: svcs, log: log}, nil
+	return &Service{run}, nil
 }
 
 // NewApp wires the application layer on open dependencies.
@@ -70,12 +64,4 @@ func NewApp(deps *platform.Deps, log *slog.Logger) *app.App {
 		Relay: deps.Relay,
 		NewID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}
-}
-
-// Stop stops taking requests, lets in-flight ones finish, and closes.
-func (s *Service) Stop() error {
-	err := s.svcs.Stop()
-	s.deps.Close()
-	s.log.Info("vendor service stopped")
-	return err
 }

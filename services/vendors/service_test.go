@@ -16,31 +16,32 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/contracts/user"
-	wire "github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
-	"github.com/slotmesh/slotmesh/services/vendors"
+	vendorssvc "github.com/slotmesh/slotmesh/services/vendors"
 	"github.com/slotmesh/slotmesh/services/vendors/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/vendors/app"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
-func restaurant(name string) wire.Profile {
-	return wire.Profile{
+func restaurant(name string) vendors.Profile {
+	return vendors.Profile{
 		Kind: "restaurant", Name: name, Timezone: "Europe/Berlin", Address: "Hauptstr. 1, 10115 Berlin",
-		Location: wire.Location{Lat: 52.52, Lng: 13.405}, Tags: []string{"Italian", " Vegan"},
-		OpeningHours: []wire.OpeningHours{
+		Location: vendors.Location{Lat: 52.52, Lng: 13.405}, Tags: []string{"Italian", " Vegan"},
+		OpeningHours: []vendors.OpeningHours{
 			{Weekday: "tuesday", Open: "12:00", Close: "15:00"},
 			{Weekday: "friday", Open: "18:00", Close: "02:00", Overnight: true},
 		},
-		Deposit:      wire.Deposit{Amount: 1500, Currency: "EUR", Per: "guest"},
-		Cancellation: wire.Cancellation{FreeUntilHoursBefore: 24},
+		Deposit:      vendors.Deposit{Amount: 1500, Currency: "EUR", Per: "guest"},
+		Cancellation: vendors.Cancellation{FreeUntilHoursBefore: 24},
 	}
 }
 
 type sys struct {
 	*testenv.System
 	nc      *nats.Conn
-	vendors *wire.Client
+	vendors *vendors.Client
 	users   *user.Client
 }
 
@@ -48,7 +49,7 @@ func start(t *testing.T) sys {
 	t.Helper()
 	s := testenv.StartAll(t, nil)
 	nc := s.Conn(t)
-	return sys{System: s, nc: nc, vendors: wire.NewClient(nc), users: user.NewClient(nc)}
+	return sys{System: s, nc: nc, vendors: vendors.NewClient(nc), users: user.NewClient(nc)}
 }
 
 func (s sys) newUser(t *testing.T, email string) context.Context {
@@ -60,10 +61,10 @@ func (s sys) newUser(t *testing.T, email string) context.Context {
 	return natsrpc.WithActor(context.Background(), u.ID)
 }
 
-func units(prefix string, n, capacity int) []wire.NewUnit {
-	out := make([]wire.NewUnit, n)
+func units(prefix string, n, capacity int) []vendors.NewUnit {
+	out := make([]vendors.NewUnit, n)
 	for i := range out {
-		out[i] = wire.NewUnit{Name: fmt.Sprintf("%s%05d", prefix, i), Capacity: capacity}
+		out[i] = vendors.NewUnit{Name: fmt.Sprintf("%s%05d", prefix, i), Capacity: capacity}
 	}
 	return out
 }
@@ -74,14 +75,14 @@ func TestOnboardChangeAndAuthorise(t *testing.T) {
 	owner := s.newUser(t, "owner@example.com")
 	other := s.newUser(t, "other@example.com")
 
-	v, err := s.vendors.Create(owner, wire.CreateRequest{Profile: restaurant("Trattoria")})
+	v, err := s.vendors.Create(owner, vendors.CreateRequest{Profile: restaurant("Trattoria")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v.Version != 1 || v.Status != "active" || v.SlotMinutes != 15 || v.StayMinutes != 90 || len(v.Tags) != 2 || v.Tags[0] != "italian" {
 		t.Fatalf("created %+v", v)
 	}
-	if _, err := s.vendors.Create(context.Background(), wire.CreateRequest{Profile: restaurant("X")}); apperr.CodeOf(err) != apperr.Unauthenticated {
+	if _, err := s.vendors.Create(context.Background(), vendors.CreateRequest{Profile: restaurant("X")}); apperr.CodeOf(err) != apperr.Unauthenticated {
 		t.Fatalf("create without actor: %v", err)
 	}
 	got, err := s.vendors.Get(context.Background(), v.ID) // public
@@ -90,34 +91,34 @@ func TestOnboardChangeAndAuthorise(t *testing.T) {
 	}
 
 	name := "Osteria"
-	if _, err := s.vendors.Update(other, wire.UpdateRequest{ID: v.ID, Name: &name}); apperr.CodeOf(err) != apperr.Forbidden {
+	if _, err := s.vendors.Update(other, vendors.UpdateRequest{ID: v.ID, Name: &name}); apperr.CodeOf(err) != apperr.Forbidden {
 		t.Fatalf("update by a stranger: %v", err)
 	}
-	if _, err := s.vendors.AddUnits(other, wire.AddUnitsRequest{VendorID: v.ID, Units: units("T", 2, 4)}); apperr.CodeOf(err) != apperr.Forbidden {
+	if _, err := s.vendors.AddUnits(other, vendors.AddUnitsRequest{VendorID: v.ID, Units: units("T", 2, 4)}); apperr.CodeOf(err) != apperr.Forbidden {
 		t.Fatalf("add units by a stranger: %v", err)
 	}
-	if _, err := s.vendors.AddManager(other, wire.AddManagerRequest{VendorID: v.ID, Email: "other@example.com"}); apperr.CodeOf(err) != apperr.Forbidden {
+	if _, err := s.vendors.AddManager(other, vendors.AddManagerRequest{VendorID: v.ID, Email: "other@example.com"}); apperr.CodeOf(err) != apperr.Forbidden {
 		t.Fatalf("stranger adds themselves: %v", err)
 	}
-	if _, err := s.vendors.Update(owner, wire.UpdateRequest{ID: "01900000-0000-7000-8000-000000000000", Name: &name}); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := s.vendors.Update(owner, vendors.UpdateRequest{ID: "01900000-0000-7000-8000-000000000000", Name: &name}); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("update unknown vendor: %v", err)
 	}
-	m, err := s.vendors.AddManager(owner, wire.AddManagerRequest{VendorID: v.ID, Email: "Other@Example.com"})
+	m, err := s.vendors.AddManager(owner, vendors.AddManagerRequest{VendorID: v.ID, Email: "Other@Example.com"})
 	if err != nil || m.Role != "manager" || m.Email != "other@example.com" {
 		t.Fatalf("add manager: %+v %v", m, err)
 	}
-	if _, err := s.vendors.AddManager(owner, wire.AddManagerRequest{VendorID: v.ID, Email: "other@example.com"}); apperr.CodeOf(err) != apperr.Conflict {
+	if _, err := s.vendors.AddManager(owner, vendors.AddManagerRequest{VendorID: v.ID, Email: "other@example.com"}); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("add manager twice: %v", err)
 	}
-	if _, err := s.vendors.AddManager(owner, wire.AddManagerRequest{VendorID: v.ID, Email: "nobody@example.com"}); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := s.vendors.AddManager(owner, vendors.AddManagerRequest{VendorID: v.ID, Email: "nobody@example.com"}); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("add unknown email: %v", err)
 	}
 	third := s.newUser(t, "third@example.com")
 	_ = third
-	if _, err := s.vendors.AddManager(other, wire.AddManagerRequest{VendorID: v.ID, Email: "third@example.com"}); apperr.CodeOf(err) != apperr.Forbidden {
+	if _, err := s.vendors.AddManager(other, vendors.AddManagerRequest{VendorID: v.ID, Email: "third@example.com"}); apperr.CodeOf(err) != apperr.Forbidden {
 		t.Fatalf("a manager adds a manager: %v", err)
 	}
-	upd, err := s.vendors.Update(other, wire.UpdateRequest{ID: v.ID, Name: &name}) // now a manager
+	upd, err := s.vendors.Update(other, vendors.UpdateRequest{ID: v.ID, Name: &name}) // now a manager
 	if err != nil || upd.Name != name || upd.Version != 2 {
 		t.Fatalf("update by manager: %+v %v", upd, err)
 	}
@@ -135,22 +136,22 @@ func TestUnitsAllOrNoneListAndDeactivate(t *testing.T) {
 	t.Parallel()
 	s := start(t)
 	owner := s.newUser(t, "units@example.com")
-	v, err := s.vendors.Create(owner, wire.CreateRequest{Profile: restaurant("Units")})
+	v, err := s.vendors.Create(owner, vendors.CreateRequest{Profile: restaurant("Units")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	added, err := s.vendors.AddUnits(owner, wire.AddUnitsRequest{VendorID: v.ID, Units: append(units("T", 240, 2), units("L", 10, 8)...)})
+	added, err := s.vendors.AddUnits(owner, vendors.AddUnitsRequest{VendorID: v.ID, Units: append(units("T", 240, 2), units("L", 10, 8)...)})
 	if err != nil || len(added.Units) != 250 {
 		t.Fatalf("add: %d %v", len(added.Units), err)
 	}
 	// One bad unit (a taken name) among good ones: none is added.
-	batch := append(units("N", 9, 4), wire.NewUnit{Name: "T00003", Capacity: 4})
-	if _, err := s.vendors.AddUnits(owner, wire.AddUnitsRequest{VendorID: v.ID, Units: batch}); apperr.CodeOf(err) != apperr.Conflict {
+	batch := append(units("N", 9, 4), vendors.NewUnit{Name: "T00003", Capacity: 4})
+	if _, err := s.vendors.AddUnits(owner, vendors.AddUnitsRequest{VendorID: v.ID, Units: batch}); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("taken name: %v", err)
 	}
 	// One invalid capacity: invalid_input naming it, none added.
-	batch = append(units("M", 9, 4), wire.NewUnit{Name: "M-bad", Capacity: 101})
-	_, err = s.vendors.AddUnits(owner, wire.AddUnitsRequest{VendorID: v.ID, Units: batch})
+	batch = append(units("M", 9, 4), vendors.NewUnit{Name: "M-bad", Capacity: 101})
+	_, err = s.vendors.AddUnits(owner, vendors.AddUnitsRequest{VendorID: v.ID, Units: batch})
 	if e, ok := apperr.As(err); !ok || e.Details["field"] != "units[9].capacity" {
 		t.Fatalf("bad capacity: %v", err)
 	}
@@ -162,7 +163,7 @@ func TestUnitsAllOrNoneListAndDeactivate(t *testing.T) {
 	seen := map[string]bool{}
 	cursor := ""
 	for pages := 0; ; pages++ {
-		page, err := s.vendors.ListUnits(context.Background(), wire.ListUnitsRequest{VendorID: v.ID, Cursor: cursor, Limit: 100})
+		page, err := s.vendors.ListUnits(context.Background(), vendors.ListUnitsRequest{VendorID: v.ID, Cursor: cursor, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +186,7 @@ func TestUnitsAllOrNoneListAndDeactivate(t *testing.T) {
 	}
 	// Deactivate one: gone from the summary and the default list, kept in facts.
 	off := false
-	u, err := s.vendors.UpdateUnit(owner, wire.UpdateUnitRequest{VendorID: v.ID, UnitID: added.Units[0].ID, Active: &off})
+	u, err := s.vendors.UpdateUnit(owner, vendors.UpdateUnitRequest{VendorID: v.ID, UnitID: added.Units[0].ID, Active: &off})
 	if err != nil || u.Active {
 		t.Fatalf("deactivate: %+v %v", u, err)
 	}
@@ -198,7 +199,7 @@ func TestUnitsAllOrNoneListAndDeactivate(t *testing.T) {
 		t.Fatalf("facts: %d units, version %d vs %d, %v", len(facts.Units), facts.Vendor.Version, got.Version, err)
 	}
 	dup := "T00005"
-	if _, err := s.vendors.UpdateUnit(owner, wire.UpdateUnitRequest{VendorID: v.ID, UnitID: added.Units[1].ID, Name: &dup}); apperr.CodeOf(err) != apperr.Conflict {
+	if _, err := s.vendors.UpdateUnit(owner, vendors.UpdateUnitRequest{VendorID: v.ID, UnitID: added.Units[1].ID, Name: &dup}); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("rename onto a taken name: %v", err)
 	}
 }
@@ -210,30 +211,30 @@ func TestEventsExactlyOncePerChange(t *testing.T) {
 	s := start(t)
 	owner := s.newUser(t, "events@example.com")
 	s.newUser(t, "helper@example.com")
-	v, err := s.vendors.Create(owner, wire.CreateRequest{Profile: restaurant("Events")})
+	v, err := s.vendors.Create(owner, vendors.CreateRequest{Profile: restaurant("Events")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := "Events II"
-	if _, err := s.vendors.Update(owner, wire.UpdateRequest{ID: v.ID, Name: &name}); err != nil {
+	if _, err := s.vendors.Update(owner, vendors.UpdateRequest{ID: v.ID, Name: &name}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.vendors.Update(owner, wire.UpdateRequest{ID: v.ID, Name: &name}); err != nil { // no change: no event
+	if _, err := s.vendors.Update(owner, vendors.UpdateRequest{ID: v.ID, Name: &name}); err != nil { // no change: no event
 		t.Fatal(err)
 	}
-	added, err := s.vendors.AddUnits(owner, wire.AddUnitsRequest{VendorID: v.ID, Units: units("T", 2500, 4)})
+	added, err := s.vendors.AddUnits(owner, vendors.AddUnitsRequest{VendorID: v.ID, Units: units("T", 2500, 4)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cap6 := 6
-	if _, err := s.vendors.UpdateUnit(owner, wire.UpdateUnitRequest{VendorID: v.ID, UnitID: added.Units[0].ID, Capacity: &cap6}); err != nil {
+	if _, err := s.vendors.UpdateUnit(owner, vendors.UpdateUnitRequest{VendorID: v.ID, UnitID: added.Units[0].ID, Capacity: &cap6}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.vendors.AddManager(owner, wire.AddManagerRequest{VendorID: v.ID, Email: "helper@example.com"}); err != nil {
+	if _, err := s.vendors.AddManager(owner, vendors.AddManagerRequest{VendorID: v.ID, Email: "helper@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{wire.EventVendorCreated, wire.EventVendorUpdated, wire.EventUnitsChanged, wire.EventUnitsChanged,
-		wire.EventUnitsChanged, wire.EventUnitsChanged, wire.EventManagerAdded}
+	want := []string{vendors.EventVendorCreated, vendors.EventVendorUpdated, vendors.EventUnitsChanged, vendors.EventUnitsChanged,
+		vendors.EventUnitsChanged, vendors.EventUnitsChanged, vendors.EventManagerAdded}
 
 	js, err := jetstream.New(s.nc)
 	if err != nil {
@@ -249,8 +250,7 @@ func TestEventsExactlyOncePerChange(t *testing.T) {
 	}
 	var got []contracts.Event
 	ids := map[string]bool{}
-	deadline := time.Now().Add(20 * time.Second)
-	for len(got) < len(want) && time.Now().Before(deadline) {
+	poll.Eventually(t, 20*time.Second, fmt.Sprintf("%d vendor events", len(want)), func() error {
 		batch, err := cons.Fetch(len(want)-len(got), jetstream.FetchMaxWait(500*time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
@@ -267,7 +267,11 @@ func TestEventsExactlyOncePerChange(t *testing.T) {
 			got = append(got, e)
 			_ = m.Ack()
 		}
-	}
+		if len(got) < len(want) {
+			return fmt.Errorf("got %d events", len(got))
+		}
+		return nil
+	})
 	if len(got) != len(want) {
 		t.Fatalf("got %d events, want %d", len(got), len(want))
 	}
@@ -282,7 +286,7 @@ func TestEventsExactlyOncePerChange(t *testing.T) {
 	if err != nil || info.NumPending != 0 {
 		t.Fatalf("pending after reading all: %+v %v", info, err)
 	}
-	var parts wire.UnitsChanged
+	var parts vendors.UnitsChanged
 	total := 0
 	for _, e := range got[2:5] {
 		if err := e.Decode(&parts); err != nil {
@@ -296,7 +300,7 @@ func TestEventsExactlyOncePerChange(t *testing.T) {
 	if total != 2500 {
 		t.Fatalf("units events carry %d units", total)
 	}
-	var created wire.VendorChanged
+	var created vendors.VendorChanged
 	if err := got[0].Decode(&created); err != nil || created.Vendor.Timezone != "Europe/Berlin" || len(created.Vendor.OpeningHours) != 2 {
 		t.Fatalf("created event lacks what search and booking need: %+v %v", created, err)
 	}
@@ -317,7 +321,7 @@ func openApp(t *testing.T) (*app.App, *countingRepo, *platform.Deps) {
 	t.Helper()
 	n := testenv.StartNATS(t)
 	r := testenv.StartRedis(t)
-	cfg, err := vendors.ConfigFromEnv(func(k string) string {
+	cfg, err := vendorssvc.ConfigFromEnv(func(k string) string {
 		return map[string]string{"NATS_URL": n.URL, "PG_URL": testenv.Postgres(t), "REDIS_URL": r.URL, "REDIS_PREFIX": r.Prefix}[k]
 	})
 	if err != nil {
@@ -330,7 +334,7 @@ func openApp(t *testing.T) (*app.App, *countingRepo, *platform.Deps) {
 		t.Fatal(err)
 	}
 	t.Cleanup(deps.Close)
-	a := vendors.NewApp(deps, platform.Discard())
+	a := vendorssvc.NewApp(deps, platform.Discard())
 	repo := &countingRepo{Repository: a.Repo}
 	a.Repo = repo
 	return a, repo, deps
@@ -398,7 +402,7 @@ func TestConcurrentUpdatesNeverLeaveCacheBehind(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < updates; i++ {
 				name := fmt.Sprintf("Race %d-%d", w, i)
-				if _, err := a.Update(ctx, wire.UpdateRequest{ID: id, Name: &name}); err != nil {
+				if _, err := a.Update(ctx, vendors.UpdateRequest{ID: id, Name: &name}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -428,13 +432,13 @@ func TestConcurrentUpdatesNeverLeaveCacheBehind(t *testing.T) {
 func BenchmarkAddUnits10k(b *testing.B) {
 	s := testenv.StartAll(b, nil)
 	nc := s.Conn(b)
-	vc, uc := wire.NewClient(nc), user.NewClient(nc)
+	vc, uc := vendors.NewClient(nc), user.NewClient(nc)
 	u, err := uc.SignUp(context.Background(), user.SignUpRequest{Email: "bench@example.com", Password: "correct horse", Name: "B"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := natsrpc.WithActor(context.Background(), u.ID)
-	v, err := vc.Create(ctx, wire.CreateRequest{Profile: restaurant("Bench")})
+	v, err := vc.Create(ctx, vendors.CreateRequest{Profile: restaurant("Bench")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -442,7 +446,7 @@ func BenchmarkAddUnits10k(b *testing.B) {
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		cctx, cancel := context.WithTimeout(ctx, time.Minute)
-		res, err := vc.AddUnits(cctx, wire.AddUnitsRequest{VendorID: v.ID, Units: units(fmt.Sprintf("B%d-", i), 10000, 4)})
+		res, err := vc.AddUnits(cctx, vendors.AddUnitsRequest{VendorID: v.ID, Units: units(fmt.Sprintf("B%d-", i), 10000, 4)})
 		cancel()
 		if err != nil || len(res.Units) != 10000 {
 			b.Fatalf("%d units, %v", len(res.Units), err)
@@ -463,16 +467,16 @@ func TestBookingHorizon(t *testing.T) {
 
 	p := restaurant("Horizon")
 	p.BookingHorizonDays = 60
-	v, err := s.vendors.Create(owner, wire.CreateRequest{Profile: p})
+	v, err := s.vendors.Create(owner, vendors.CreateRequest{Profile: p})
 	if err != nil || v.BookingHorizonDays != 60 {
 		t.Fatalf("create with 60 days: %d days, %v", v.BookingHorizonDays, err)
 	}
 	if got, err := s.vendors.Get(ctx, v.ID); err != nil || got.BookingHorizonDays != 60 {
 		t.Fatalf("read back: %d days, %v", got.BookingHorizonDays, err)
 	}
-	d, err := s.vendors.Create(owner, wire.CreateRequest{Profile: restaurant("Default horizon")})
-	if err != nil || d.BookingHorizonDays != wire.DefaultBookingHorizonDays {
-		t.Fatalf("create without a horizon: %d days, %v; want %d", d.BookingHorizonDays, err, wire.DefaultBookingHorizonDays)
+	d, err := s.vendors.Create(owner, vendors.CreateRequest{Profile: restaurant("Default horizon")})
+	if err != nil || d.BookingHorizonDays != vendors.DefaultBookingHorizonDays {
+		t.Fatalf("create without a horizon: %d days, %v; want %d", d.BookingHorizonDays, err, vendors.DefaultBookingHorizonDays)
 	}
 
 	wantField := func(what string, err error) {
@@ -481,16 +485,16 @@ func TestBookingHorizon(t *testing.T) {
 			t.Fatalf("%s: want invalid_input on booking_horizon_days, got %v", what, err)
 		}
 	}
-	p.BookingHorizonDays = wire.MaxBookingHorizonDays + 1
-	_, err = s.vendors.Create(owner, wire.CreateRequest{Profile: p})
+	p.BookingHorizonDays = vendors.MaxBookingHorizonDays + 1
+	_, err = s.vendors.Create(owner, vendors.CreateRequest{Profile: p})
 	wantField("create with 731 days", err)
-	for _, bad := range []int{0, -1, wire.MaxBookingHorizonDays + 1} {
-		_, err := s.vendors.Update(owner, wire.UpdateRequest{ID: v.ID, BookingHorizonDays: &bad})
+	for _, bad := range []int{0, -1, vendors.MaxBookingHorizonDays + 1} {
+		_, err := s.vendors.Update(owner, vendors.UpdateRequest{ID: v.ID, BookingHorizonDays: &bad})
 		wantField(fmt.Sprintf("patch to %d days", bad), err)
 	}
 
-	longest := wire.MaxBookingHorizonDays
-	upd, err := s.vendors.Update(owner, wire.UpdateRequest{ID: v.ID, BookingHorizonDays: &longest})
+	longest := vendors.MaxBookingHorizonDays
+	upd, err := s.vendors.Update(owner, vendors.UpdateRequest{ID: v.ID, BookingHorizonDays: &longest})
 	if err != nil || upd.BookingHorizonDays != longest || upd.Version != v.Version+1 || upd.Name != v.Name {
 		t.Fatalf("patch to %d days: %d days at version %d, %v", longest, upd.BookingHorizonDays, upd.Version, err)
 	}
@@ -501,7 +505,7 @@ func TestBookingHorizon(t *testing.T) {
 	if err != nil || facts.Vendor.BookingHorizonDays != longest || facts.Vendor.Version != upd.Version {
 		t.Fatalf("facts: %d days at version %d, %v", facts.Vendor.BookingHorizonDays, facts.Vendor.Version, err)
 	}
-	page, err := s.vendors.Scan(ctx, wire.ScanRequest{})
+	page, err := s.vendors.Scan(ctx, vendors.ScanRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,7 +513,7 @@ func TestBookingHorizon(t *testing.T) {
 	for _, it := range page.Items {
 		scanned[it.Vendor.ID] = it.Vendor.BookingHorizonDays
 	}
-	if scanned[v.ID] != longest || scanned[d.ID] != wire.DefaultBookingHorizonDays {
+	if scanned[v.ID] != longest || scanned[d.ID] != vendors.DefaultBookingHorizonDays {
 		t.Fatalf("scan: %v", scanned)
 	}
 
@@ -521,7 +525,7 @@ func TestBookingHorizon(t *testing.T) {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	cons, err := js.OrderedConsumer(cctx, contracts.StreamVendor.Name, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{wire.EventVendorCreated, wire.EventVendorUpdated},
+		FilterSubjects: []string{vendors.EventVendorCreated, vendors.EventVendorUpdated},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -530,9 +534,9 @@ func TestBookingHorizon(t *testing.T) {
 		id   string
 		days int
 	}
-	want := []seen{{v.ID, 60}, {d.ID, wire.DefaultBookingHorizonDays}, {v.ID, longest}}
+	want := []seen{{v.ID, 60}, {d.ID, vendors.DefaultBookingHorizonDays}, {v.ID, longest}}
 	var got []seen
-	for deadline := time.Now().Add(20 * time.Second); len(got) < len(want) && time.Now().Before(deadline); {
+	poll.Eventually(t, 20*time.Second, fmt.Sprintf("%d vendor events", len(want)), func() error {
 		batch, err := cons.Fetch(len(want)-len(got), jetstream.FetchMaxWait(500*time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
@@ -542,13 +546,17 @@ func TestBookingHorizon(t *testing.T) {
 			if err := platform.DecodeStrict(m.Data(), &e); err != nil {
 				t.Fatal(err)
 			}
-			var changed wire.VendorChanged
+			var changed vendors.VendorChanged
 			if err := e.Decode(&changed); err != nil {
 				t.Fatal(err)
 			}
 			got = append(got, seen{changed.Vendor.ID, changed.Vendor.BookingHorizonDays})
 		}
-	}
+		if len(got) < len(want) {
+			return fmt.Errorf("got %v", got)
+		}
+		return nil
+	})
 	if !slices.Equal(got, want) {
 		t.Fatalf("vendor events carry %v, want %v", got, want)
 	}

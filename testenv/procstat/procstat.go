@@ -1,63 +1,55 @@
-// Package procstat reads how busy the machine's CPUs are (Linux /proc/stat),
-// for benchmarks that report it or wait for a quiet machine. It imports
-// nothing of ours, so tools can use it without the rest of testenv.
+// Package procstat reads how busy the machine's CPUs are (Linux /proc/stat,
+// through prometheus/procfs), for benchmarks that report it or wait for a
+// quiet machine. It imports nothing of ours, so tools can use it without the
+// rest of testenv.
 package procstat
 
 import (
 	"context"
-	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // Busy is the share (0..1) of CPU time not idle over d, or -1 when it cannot
 // be read (not Linux) or ctx ends first.
 func Busy(ctx context.Context, d time.Duration) float64 {
-	read := func() (busy, total float64, ok bool) {
-		raw, err := os.ReadFile("/proc/stat")
-		if err != nil {
-			return 0, 0, false
-		}
-		return Parse(string(raw))
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return -1
 	}
-	b0, t0, ok0 := read()
+	return busy(ctx, fs, d)
+}
+
+func busy(ctx context.Context, fs procfs.FS, d time.Duration) float64 {
+	b0, t0, ok0 := times(fs)
 	select {
 	case <-time.After(d):
 	case <-ctx.Done():
 		return -1
 	}
-	b1, t1, ok1 := read()
+	b1, t1, ok1 := times(fs)
 	if !ok0 || !ok1 || t1 <= t0 {
 		return -1
 	}
 	return (b1 - b0) / (t1 - t0)
 }
 
-// Parse sums the first "cpu" line of /proc/stat: busy is all but idle and
-// iowait.
-func Parse(stat string) (busy, total float64, ok bool) {
-	for line := range strings.Lines(stat) {
-		f := strings.Fields(line)
-		if len(f) < 6 || f[0] != "cpu" {
-			continue
-		}
-		for i, s := range f[1:] {
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return 0, 0, false
-			}
-			if i >= 8 { // guest and guest_nice are already in user and nice
-				break
-			}
-			total += v
-			if i != 3 && i != 4 {
-				busy += v
-			}
-		}
-		return busy, total, true
+// times is the CPU time of all CPUs since boot, in seconds: busy is all but
+// idle and iowait; guest time is already in user and nice, so it is not
+// added again. ok is false when /proc/stat cannot be read or has no total.
+func times(fs procfs.FS) (busy, total float64, ok bool) {
+	st, err := fs.Stat()
+	if err != nil {
+		return 0, 0, false
 	}
-	return 0, 0, false
+	c := st.CPUTotal
+	idle := c.Idle + c.Iowait
+	total = c.User + c.Nice + c.System + idle + c.IRQ + c.SoftIRQ + c.Steal
+	if total <= 0 {
+		return 0, 0, false
+	}
+	return total - idle, total, true
 }
 
 // WaitQuiet waits until the machine is at most `below` busy over a

@@ -9,7 +9,7 @@ import (
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/archive"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/archive/domain"
 )
@@ -31,7 +31,7 @@ import (
 // Get reads one record; an unknown id is a not_found error.
 type Store interface {
 	Put(ctx context.Context, b booking.Booking) error
-	List(ctx context.Context, r wire.ListRequest) (wire.Page, error)
+	List(ctx context.Context, r archive.ListRequest) (archive.Page, error)
 	Get(ctx context.Context, id string) (booking.Booking, error)
 }
 
@@ -68,9 +68,9 @@ func normalize(b booking.Booking) booking.Booking {
 
 // List validates r (every problem at once, by field name), applies the
 // default limit and asks the store.
-func (a *App) List(ctx context.Context, r wire.ListRequest) (wire.Page, error) {
+func (a *App) List(ctx context.Context, r archive.ListRequest) (archive.Page, error) {
 	if err := ValidateList(&r); err != nil {
-		return wire.Page{}, err
+		return archive.Page{}, err
 	}
 	p, err := a.Store.List(ctx, r)
 	if p.Items == nil {
@@ -80,7 +80,7 @@ func (a *App) List(ctx context.Context, r wire.ListRequest) (wire.Page, error) {
 }
 
 // ValidateList checks r and sets its default limit.
-func ValidateList(r *wire.ListRequest) error {
+func ValidateList(r *archive.ListRequest) error {
 	var f apperr.Fields
 	r.UserID, r.VendorID = strings.TrimSpace(r.UserID), strings.TrimSpace(r.VendorID)
 	switch {
@@ -90,10 +90,10 @@ func ValidateList(r *wire.ListRequest) error {
 		f.Add("vendor_id", "exactly one of user_id and vendor_id is allowed")
 	}
 	if r.Limit == 0 {
-		r.Limit = wire.DefaultLimit
+		r.Limit = archive.DefaultLimit
 	}
-	if r.Limit < 1 || r.Limit > wire.MaxLimit {
-		f.Add("limit", "must be in 1..%d", wire.MaxLimit)
+	if r.Limit < 1 || r.Limit > archive.MaxLimit {
+		f.Add("limit", "must be in 1..%d", archive.MaxLimit)
 	}
 	if r.Status != "" && !domain.IsFinal(r.Status) {
 		f.Add("status", "must be one of %s", strings.Join(domain.FinalStatuses, ", "))

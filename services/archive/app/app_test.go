@@ -8,7 +8,7 @@ import (
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/archive"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/archive/app"
 )
@@ -19,8 +19,8 @@ func (f *fakeStore) Put(_ context.Context, b booking.Booking) error {
 	f.put = append(f.put, b)
 	return nil
 }
-func (f *fakeStore) List(context.Context, wire.ListRequest) (wire.Page, error) {
-	return wire.Page{}, nil
+func (f *fakeStore) List(context.Context, archive.ListRequest) (archive.Page, error) {
+	return archive.Page{}, nil
 }
 func (f *fakeStore) Get(context.Context, string) (booking.Booking, error) {
 	return booking.Booking{}, nil
@@ -65,11 +65,11 @@ func TestArchive(t *testing.T) {
 
 func TestValidateList(t *testing.T) {
 	t.Parallel()
-	r := wire.ListRequest{UserID: " u "}
-	if err := app.ValidateList(&r); err != nil || r.Limit != wire.DefaultLimit || r.UserID != "u" {
+	r := archive.ListRequest{UserID: " u "}
+	if err := app.ValidateList(&r); err != nil || r.Limit != archive.DefaultLimit || r.UserID != "u" {
 		t.Fatalf("%+v %v", r, err)
 	}
-	r = wire.ListRequest{VendorID: "v", Limit: wire.MaxLimit, Status: booking.StatusExpired}
+	r = archive.ListRequest{VendorID: "v", Limit: archive.MaxLimit, Status: booking.StatusExpired}
 	if err := app.ValidateList(&r); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/services/booking/domain"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/internal/rolecache"
 )
 
@@ -240,7 +241,7 @@ type App struct {
 	Relay    Notifier
 	Log      Logger
 	Cfg      Config
-	Now      func() time.Time
+	Clock    clock.Clock
 	NewID    func() string
 	Rand     func() float64 // [0, 1), the back-off's jitter (default math/rand/v2)
 
@@ -248,14 +249,6 @@ type App struct {
 	viewsMu sync.Mutex
 	views   map[string]vendorView
 	resyncs map[string]time.Time // last lag resync per vendor
-}
-
-func (a *App) now() time.Time {
-	t := time.Now()
-	if a.Now != nil {
-		t = a.Now()
-	}
-	return t.UTC().Truncate(time.Microsecond)
 }
 
 // saved runs after a committed change: wake the relay, refresh the cache.

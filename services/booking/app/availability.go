@@ -50,7 +50,7 @@ func (a *App) free(ctx context.Context, v domain.Vendor, day time.Time, party, q
 	if err != nil || len(slots) == 0 {
 		return nil, err
 	}
-	now := a.now()
+	now := a.Clock.Now()
 	window := domain.Range{Start: slots[0].Start, End: slots[0].End}
 	for _, s := range slots {
 		if s.End.After(window.End) {

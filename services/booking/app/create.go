@@ -59,7 +59,7 @@ func (a *App) Create(ctx context.Context, cmd CreateCommand) (domain.Booking, er
 	if !v.Active {
 		return domain.Booking{}, apperr.E(apperr.RuleViolation, "this vendor is not taking bookings").With("field", "vendor_id")
 	}
-	now := a.now()
+	now := a.Clock.Now()
 	during, err := v.Resolve(r.Start, r.End, now)
 	if err != nil {
 		return domain.Booking{}, err
@@ -134,7 +134,7 @@ func (a *App) settle(ctx context.Context, claim *Idem, id, status, decline strin
 	b, err := a.Bookings.Change(ctx, id, func(b *domain.Booking) (*Writes, error) {
 		owed = nil
 		from := b.Status
-		now := a.now()
+		now := a.Clock.Now()
 		switch {
 		case status == PaySucceeded && b.Status == domain.Blocked:
 			b.DepositStatus = domain.DepositCharged

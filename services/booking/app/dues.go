@@ -40,14 +40,14 @@ func (a *App) payDue(ctx context.Context, d domain.Due) (*domain.Booking, error)
 		err = fmt.Errorf("payment answered %s", status)
 	}
 	if err != nil {
-		next := a.now().Add(domain.DueBackoff(d.Attempts+1, a.rand()))
+		next := a.Clock.Now().Add(domain.DueBackoff(d.Attempts+1, a.rand()))
 		if nerr := a.Dues.NotYet(ctx, d.Key, next, err.Error()); nerr != nil {
 			return nil, fmt.Errorf("%w (and recording it: %v)", err, nerr)
 		}
 		return nil, err
 	}
 	b, err := a.Dues.Paid(ctx, d, status, func(b *domain.Booking) (*Writes, error) {
-		if !b.SettleDeposit(d.Kind, status, a.now()) {
+		if !b.SettleDeposit(d.Kind, status, a.Clock.Now()) {
 			return nil, nil
 		}
 		// Every version is an event, or the read models (archive, search,

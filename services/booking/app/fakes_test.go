@@ -742,9 +742,9 @@ func newWorld(t *testing.T) *world {
 		Vendor: w.store, Free: w.store, Bookings: w.store, Changes: w.store, Dues: w.store,
 		Payments: w.pay, Vendors: &vendors{roles: map[string]string{vendorID + "/" + managerID: "manager"}},
 		Cache: nopCache{}, Relay: nopNotifier{}, Log: w.log,
-		Cfg:  Config{HoldTTL: 10 * time.Minute, PaymentTimeout: paymentTO, Retries: 1, ChangeTTL: time.Minute, SweepParallel: 3},
-		Now:  func() time.Time { return t0 },
-		Rand: func() float64 { return jitter },
+		Cfg:   Config{HoldTTL: 10 * time.Minute, PaymentTimeout: paymentTO, Retries: 1, ChangeTTL: time.Minute, SweepParallel: 3},
+		Clock: func() time.Time { return t0 },
+		Rand:  func() float64 { return jitter },
 	}
 	w.app.NewID = func() string {
 		w.idsMu.Lock()

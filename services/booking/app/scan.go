@@ -30,7 +30,7 @@ func (a *App) Scan(ctx context.Context, r booking.ScanRequest) (items []domain.B
 		}
 		after = string(raw)
 	}
-	items, total, err = a.Bookings.Scan(ctx, after, limit+1, a.now(), r.Cursor == "")
+	items, total, err = a.Bookings.Scan(ctx, after, limit+1, a.Clock.Now(), r.Cursor == "")
 	if err != nil {
 		return nil, "", 0, err
 	}

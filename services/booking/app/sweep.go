@@ -33,7 +33,7 @@ func (s Swept) Total() int { return s.Expired + s.Abandoned + s.Paid + s.Failed 
 // returned is the first one that stopped a kind from being read at all.
 func (a *App) Sweep(ctx context.Context) (Swept, error) {
 	var s Swept
-	now := a.now()
+	now := a.Clock.Now()
 	batch := a.Cfg.SweepBatch
 	if batch <= 0 {
 		batch = 200
@@ -123,7 +123,7 @@ func (a *App) Sweep(ctx context.Context) (Swept, error) {
 // the void of its deposit key owed (a charge may still land), due at once.
 // It reports false when the hold was settled meanwhile (nothing changed).
 func (a *App) expire(ctx context.Context, id string) (bool, error) {
-	now := a.now()
+	now := a.Clock.Now()
 	expired := false
 	b, err := a.Bookings.Change(ctx, id, func(b *domain.Booking) (*Writes, error) {
 		expired = false

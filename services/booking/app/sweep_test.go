@@ -240,7 +240,7 @@ func TestSweepExpiresHolds(t *testing.T) {
 	if s, _ := w.app.Sweep(t.Context()); s.Total() != 0 {
 		t.Errorf("a sweep before the put-off time: %+v", s)
 	}
-	w.app.Now = func() time.Time { return later }
+	w.app.Clock = func() time.Time { return later }
 	if s, _ := w.app.Sweep(t.Context()); s.Expired != 1 || w.store.booking(t, "h1").Status != domain.Expired {
 		t.Errorf("a sweep after the put-off time: %+v", s)
 	}
@@ -308,7 +308,7 @@ func TestUpdateAbandonedMeanwhile(t *testing.T) {
 		}
 		ran = true
 		// The request stalls past its change's time; the sweeper aborts it.
-		w.app.Now = func() time.Time { return t0.Add(2 * time.Minute) }
+		w.app.Clock = func() time.Time { return t0.Add(2 * time.Minute) }
 		if s, err := w.app.Sweep(t.Context()); err != nil || s.Abandoned != 1 {
 			t.Errorf("sweep %+v, %v", s, err)
 		}

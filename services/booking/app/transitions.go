@@ -47,7 +47,7 @@ func (a *App) allow(ctx context.Context, actor string, b domain.Booking, userOK 
 // after; a cancellation by the vendor's side always refunds it.
 func (a *App) Cancel(ctx context.Context, cmd EndCommand) (domain.Booking, error) {
 	return a.end(ctx, cmd, domain.OpCancel, true, func(b domain.Booking, byVendor bool) (domain.Ending, error) {
-		return b.PlanCancel(byVendor, a.now())
+		return b.PlanCancel(byVendor, a.Clock.Now())
 	})
 }
 
@@ -63,7 +63,7 @@ func (a *App) Avail(ctx context.Context, cmd EndCommand) (domain.Booking, error)
 // deposit is kept.
 func (a *App) NoShow(ctx context.Context, cmd EndCommand) (domain.Booking, error) {
 	return a.end(ctx, cmd, domain.OpNoShow, false, func(b domain.Booking, _ bool) (domain.Ending, error) {
-		return b.PlanNoShow(a.now())
+		return b.PlanNoShow(a.Clock.Now())
 	})
 }
 
@@ -88,7 +88,7 @@ func (a *App) end(ctx context.Context, cmd EndCommand, op string, userOK bool, p
 	if err != nil {
 		return domain.Booking{}, err
 	}
-	now := a.now()
+	now := a.Clock.Now()
 	var owed []domain.Due
 	b, _, prior, err := a.Changes.Claim(ctx, a.newChange(cmd.Caller, cur.ID, op, h, now), func(b *domain.Booking, c *domain.Change) (*Writes, error) {
 		owed = nil

@@ -46,7 +46,7 @@ func (a *App) Update(ctx context.Context, cmd UpdateCommand) (domain.Booking, er
 	if err != nil {
 		return domain.Booking{}, err
 	}
-	now := a.now()
+	now := a.Clock.Now()
 	var plan domain.Reschedule
 	b, c, prior, err := a.Changes.Claim(ctx, a.newChange(cmd.Caller, cur.ID, domain.OpUpdate, h, now), func(b *domain.Booking, c *domain.Change) (*Writes, error) {
 		var err error
@@ -86,7 +86,7 @@ func (a *App) Update(ctx context.Context, cmd UpdateCommand) (domain.Booking, er
 		owed = []domain.Due{a.newDue(b.ID, domain.DueRefund, domain.ChangeRefundKey(b.ID, c.ID), plan.Refund, "smaller party", false, now)}
 	}
 	moved, err := a.Changes.ApplyMove(ctx, Move{
-		Change: c, Plan: plan, Now: a.now(), Owed: owed, Revert: revert, Retries: a.Cfg.Retries,
+		Change: c, Plan: plan, Now: a.Clock.Now(), Owed: owed, Revert: revert, Retries: a.Cfg.Retries,
 		Events: func(b domain.Booking) ([]contracts.Event, error) {
 			return event(ctx, b, b.Status, booking.EventUpdated)
 		},

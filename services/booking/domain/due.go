@@ -1,6 +1,10 @@
 package domain
 
-import "time"
+import (
+	"time"
+
+	"github.com/slotmesh/slotmesh/services/internal/backoff"
+)
 
 // Kinds of dues.
 const (
@@ -41,17 +45,14 @@ const (
 	DueStuckAfter = 10
 )
 
+// dueBackoff is DueFirstRetry doubling to DueMaxRetry, its jitter
+// spreading each wait over [d/2, d) so replicas and dues do not come back
+// in step.
+var dueBackoff = backoff.Exp{Min: DueFirstRetry, Max: DueMaxRetry, Jitter: 0.5}
+
 // DueBackoff is the wait before the next attempt after attempts failed
-// ones: DueFirstRetry doubling to DueMaxRetry, with jitter (r in [0, 1)
-// spreads it over [d/2, d)) so replicas and dues do not come back in step.
-func DueBackoff(attempts int, r float64) time.Duration {
-	d := DueFirstRetry
-	for i := 1; i < attempts && d < DueMaxRetry; i++ {
-		d *= 2
-	}
-	d = min(d, DueMaxRetry)
-	return d/2 + time.Duration(r*float64(d/2))
-}
+// ones, r in [0, 1) drawing its jitter.
+func DueBackoff(attempts int, r float64) time.Duration { return dueBackoff.At(attempts, r) }
 
 // Stuck reports a due an operator should look at.
 func (d Due) Stuck() bool { return d.Attempts >= DueStuckAfter }

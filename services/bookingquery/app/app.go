@@ -14,7 +14,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
-	"github.com/slotmesh/slotmesh/contracts/bookings"
+	"github.com/slotmesh/slotmesh/contracts/bookingquery"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/services/internal/rolecache"
 )
@@ -90,7 +90,7 @@ type App struct {
 }
 
 // User lists the actor's bookings.
-func (a *App) User(ctx context.Context, r bookings.ListRequest) (booking.Page, error) {
+func (a *App) User(ctx context.Context, r bookingquery.ListRequest) (booking.Page, error) {
 	actor := natsrpc.Actor(ctx)
 	if actor == "" {
 		return booking.Page{}, apperr.E(apperr.Unauthenticated, "authentication required")
@@ -102,7 +102,7 @@ func (a *App) User(ctx context.Context, r bookings.ListRequest) (booking.Page, e
 }
 
 // Vendor lists a vendor's bookings (its managers only).
-func (a *App) Vendor(ctx context.Context, r bookings.ListRequest) (booking.Page, error) {
+func (a *App) Vendor(ctx context.Context, r bookingquery.ListRequest) (booking.Page, error) {
 	actor := natsrpc.Actor(ctx)
 	if actor == "" {
 		return booking.Page{}, apperr.E(apperr.Unauthenticated, "authentication required")
@@ -122,14 +122,14 @@ func (a *App) Vendor(ctx context.Context, r bookings.ListRequest) (booking.Page,
 
 var finals = []string{booking.StatusAvailed, booking.StatusCancelled, booking.StatusNoShow, booking.StatusExpired, booking.StatusFailed}
 
-func (a *App) list(ctx context.Context, o Owner, r bookings.ListRequest) (booking.Page, error) {
+func (a *App) list(ctx context.Context, o Owner, r bookingquery.ListRequest) (booking.Page, error) {
 	var f apperr.Fields
 	limit := r.Limit
 	switch {
 	case limit == 0:
-		limit = bookings.DefaultLimit
-	case limit < 1 || limit > bookings.MaxLimit:
-		f.Add("limit", "must be between 1 and %d", bookings.MaxLimit)
+		limit = bookingquery.DefaultLimit
+	case limit < 1 || limit > bookingquery.MaxLimit:
+		f.Add("limit", "must be between 1 and %d", bookingquery.MaxLimit)
 	}
 	status := strings.ToUpper(strings.TrimSpace(r.Status))
 	final := false
@@ -141,22 +141,22 @@ func (a *App) list(ctx context.Context, o Owner, r bookings.ListRequest) (bookin
 	}
 	scope := r.Scope
 	if scope == "" {
-		scope = bookings.ScopeCurrent
+		scope = bookingquery.ScopeCurrent
 		if final {
-			scope = bookings.ScopePast
+			scope = bookingquery.ScopePast
 		}
 	}
 	switch {
-	case scope != bookings.ScopeCurrent && scope != bookings.ScopePast:
-		f.Add("scope", "must be %q or %q", bookings.ScopeCurrent, bookings.ScopePast)
-	case scope == bookings.ScopeCurrent && final, scope == bookings.ScopePast && booking.Active(status):
+	case scope != bookingquery.ScopeCurrent && scope != bookingquery.ScopePast:
+		f.Add("scope", "must be %q or %q", bookingquery.ScopeCurrent, bookingquery.ScopePast)
+	case scope == bookingquery.ScopeCurrent && final, scope == bookingquery.ScopePast && booking.Active(status):
 		f.Add("status", "%s bookings are not in the %s scope", status, scope)
 	}
 	if r.From != nil && r.To != nil && !r.From.Before(*r.To) {
 		f.Add("to", "must be after from")
 	}
 	var after *Position
-	if scope == bookings.ScopeCurrent && r.Cursor != "" {
+	if scope == bookingquery.ScopeCurrent && r.Cursor != "" {
 		p, err := DecodeCursor(r.Cursor)
 		if err != nil {
 			f.Add("cursor", "is not a cursor this API gave out")
@@ -166,7 +166,7 @@ func (a *App) list(ctx context.Context, o Owner, r bookings.ListRequest) (bookin
 	if err := f.Err(); err != nil {
 		return booking.Page{}, err
 	}
-	if scope == bookings.ScopePast {
+	if scope == bookingquery.ScopePast {
 		p, err := a.Archive.List(ctx, archive.ListRequest{UserID: o.UserID, VendorID: o.VendorID, From: r.From, To: r.To,
 			Status: status, Cursor: r.Cursor, Limit: limit})
 		return booking.Page{Items: nonNil(p.Items), NextCursor: p.NextCursor}, err
@@ -193,7 +193,7 @@ func (a *App) current(ctx context.Context, o Owner, q CurrentQuery, cursor strin
 		if _, ok := apperr.As(err); ok { // the booking service answered an error while warming
 			return booking.Page{}, err
 		}
-		return a.Bookings.List(ctx, booking.ListRequest{UserID: o.UserID, VendorID: o.VendorID, Scope: bookings.ScopeCurrent,
+		return a.Bookings.List(ctx, booking.ListRequest{UserID: o.UserID, VendorID: o.VendorID, Scope: bookingquery.ScopeCurrent,
 			From: q.From, To: q.To, Status: q.Status, Cursor: cursor, Limit: q.Limit})
 	}
 	p := booking.Page{Items: nonNil(items)}
@@ -208,7 +208,7 @@ func (a *App) current(ctx context.Context, o Owner, q CurrentQuery, cursor strin
 // all is every current booking of the owner, from the booking service.
 func (a *App) all(ctx context.Context, o Owner) ([]booking.Booking, error) {
 	var out []booking.Booking
-	r := booking.ListRequest{UserID: o.UserID, VendorID: o.VendorID, Scope: bookings.ScopeCurrent, Limit: bookings.MaxLimit}
+	r := booking.ListRequest{UserID: o.UserID, VendorID: o.VendorID, Scope: bookingquery.ScopeCurrent, Limit: bookingquery.MaxLimit}
 	for {
 		p, err := a.Bookings.List(ctx, r)
 		if err != nil {

@@ -15,10 +15,11 @@ import (
 
 // BenchmarkRoundTrip compares one request-reply round trip on one embedded
 // NATS: a bare nc.Subscribe echo answering nc.Request with the same JSON bytes,
-// against the micro runner (AddServices, 4 instances, Handle with strict
-// decoding and Validate) called through natsrpc.Call with a small JSON
-// request. The _parallel variants keep many requests in flight; bare_nats_4q
-// is the bare echo with 4 queue subscribers, the runner's concurrency.
+// against the micro runner (AddServices: one service whose DefaultWorkers
+// workers run Handle with strict decoding and Validate) called through
+// natsrpc.Call with a small JSON request. The _parallel variants keep many
+// requests in flight; bare_nats_4q is the bare echo with 4 queue subscribers
+// (the runner's concurrency before ADR 0021).
 func BenchmarkRoundTrip(b *testing.B) {
 	n := testenv.StartNATS(b)
 	srv := n.Connect(b)
@@ -35,7 +36,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 	svcs, err := platform.AddServices(srv, platform.ServiceSpec{
 		Name: "bench", Version: "0.0.0-dev", Group: "svc.bench.v1",
-		Endpoints: []platform.Endpoint{platform.Handle("echo", platform.EndpointOptions{},
+		Endpoints: []platform.Endpoint{platform.Handle(natsrpc.NewOp[echoReq, echoReq]("svc.bench.v1", "echo"), platform.EndpointOptions{},
 			func(_ context.Context, r echoReq) (echoReq, error) { return r, nil })},
 	})
 	if err != nil {

@@ -57,6 +57,21 @@ func (e Env) Int(key string, def int, errs *[]error) int {
 	return n
 }
 
+// MaxWorkers bounds a service's worker pool (ServiceSpec.Workers) as its
+// configuration accepts it.
+const MaxWorkers = 1024
+
+// Workers reads a service's worker pool size (ServiceSpec.Workers) from key,
+// e.g. SERVICE_WORKERS, or, while key is unset, from deprecated: the variable
+// that counted micro instances before ADR 0021, which also meant concurrent
+// handlers per process. A bad number is recorded in errs.
+func (e Env) Workers(key, deprecated string, def int, errs *[]error) int {
+	if strings.TrimSpace(e(key)) == "" && strings.TrimSpace(e(deprecated)) != "" {
+		return e.Int(deprecated, def, errs)
+	}
+	return e.Int(key, def, errs)
+}
+
 // Duration parses getenv(key) as a Go duration, or returns def.
 func (e Env) Duration(key string, def time.Duration, errs *[]error) time.Duration {
 	v := strings.TrimSpace(e(key))

@@ -14,6 +14,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // TestConsumeWorkersKeepOrderPerAggregate: with Workers > 1 the events of
@@ -80,10 +81,14 @@ func TestConsumeWorkersKeepOrderPerAggregate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for handled.Load() < aggregates*perAggregate && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Eventually(t, 30*time.Second, "every event handled", func() error {
+		if got := handled.Load(); got < aggregates*perAggregate {
+			mu.Lock()
+			defer mu.Unlock()
+			return fmt.Errorf("handled %d of %d events, %d order problems", got, aggregates*perAggregate, len(bad))
+		}
+		return nil
+	})
 	c.Stop()
 	mu.Lock()
 	defer mu.Unlock()

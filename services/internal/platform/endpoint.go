@@ -28,6 +28,7 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 
 // Endpoint is one named endpoint of a micro service group.
 type Endpoint struct {
+	Group   string // the operation's group; AddServices refuses one that is not the service's
 	Name    string // no dots; the subject is <group>.<name>
 	Handler micro.Handler
 }
@@ -38,14 +39,17 @@ type EndpointOptions struct {
 	Timeout time.Duration // handler deadline; 0 means 5 s
 }
 
-// Handle adapts a typed handler to a micro endpoint. It is the only place an
+// Handle adapts a typed handler to the micro endpoint of op, the operation
+// as its contracts package declares it (so the handler's types are the
+// client's). It is the only place an
 // error becomes a reply: a strict JSON decode (unknown fields rejected), the
 // request's Validate, the handler, then either the JSON response or
 // req.Error(status, message, apperr JSON) so `nats micro stats` counts it.
 // Errors that are not *apperr.Error are logged once with the request id and
 // answered "internal error". A panic in the handler is recovered and answered
 // the same way.
-func Handle[Req, Resp any](name string, o EndpointOptions, h Handler[Req, Resp]) Endpoint {
+func Handle[Req, Resp any](op natsrpc.Op[Req, Resp], o EndpointOptions, h Handler[Req, Resp]) Endpoint {
+	name := op.Name()
 	log := o.Log
 	if log == nil {
 		log = Discard()
@@ -98,7 +102,7 @@ func Handle[Req, Resp any](name string, o EndpointOptions, h Handler[Req, Resp])
 			log.Warn("error reply failed", KeyEndpoint, name, KeyRequestID, reqID, KeyError, rerr)
 		}
 	}
-	return Endpoint{Name: name, Handler: micro.HandlerFunc(fn)}
+	return Endpoint{Group: op.Group(), Name: name, Handler: micro.HandlerFunc(fn)}
 }
 
 func invoke[Req, Resp any](ctx context.Context, data []byte, h Handler[Req, Resp]) (resp Resp, err error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 type decodeTarget struct {
@@ -117,23 +118,23 @@ func subject(op string) string { return testGroup + "." + op }
 
 func testEndpoints(o platform.EndpointOptions) []platform.Endpoint {
 	return []platform.Endpoint{
-		platform.Handle("echo", o, func(_ context.Context, r echoReq) (echoReq, error) { return r, nil }),
-		platform.Handle("conflict", o, func(_ context.Context, r echoReq) (echoReq, error) {
+		platform.Handle(natsrpc.NewOp[echoReq, echoReq](testGroup, "echo"), o, func(_ context.Context, r echoReq) (echoReq, error) { return r, nil }),
+		platform.Handle(natsrpc.NewOp[echoReq, echoReq](testGroup, "conflict"), o, func(_ context.Context, r echoReq) (echoReq, error) {
 			return echoReq{}, apperr.E(apperr.Conflict, "slot %s is taken", r.Text).With("slot", r.Text)
 		}),
-		platform.Handle("wrapped", o, func(_ context.Context, r echoReq) (echoReq, error) {
+		platform.Handle(natsrpc.NewOp[echoReq, echoReq](testGroup, "wrapped"), o, func(_ context.Context, r echoReq) (echoReq, error) {
 			return echoReq{}, fmt.Errorf("adapter: load: %w", apperr.E(apperr.NotFound, "thing not found"))
 		}),
-		platform.Handle("plain", o, func(_ context.Context, r echoReq) (echoReq, error) {
+		platform.Handle(natsrpc.NewOp[echoReq, echoReq](testGroup, "plain"), o, func(_ context.Context, r echoReq) (echoReq, error) {
 			return echoReq{}, errors.New("dial db " + secret + ": connection refused")
 		}),
-		platform.Handle("panic", o, func(_ context.Context, r echoReq) (echoReq, error) {
+		platform.Handle(natsrpc.NewOp[echoReq, echoReq](testGroup, "panic"), o, func(_ context.Context, r echoReq) (echoReq, error) {
 			panic("boom " + secret)
 		}),
-		platform.Handle("badresp", o, func(_ context.Context, r echoReq) (chan int, error) {
+		platform.Handle(natsrpc.NewOp[echoReq, chan int](testGroup, "badresp"), o, func(_ context.Context, r echoReq) (chan int, error) {
 			return make(chan int), nil // cannot be encoded
 		}),
-		platform.Handle("who", o, func(ctx context.Context, _ struct{}) (whoResp, error) {
+		platform.Handle(natsrpc.NewOp[struct{}, whoResp](testGroup, "who"), o, func(ctx context.Context, _ struct{}) (whoResp, error) {
 			w := whoResp{Actor: natsrpc.Actor(ctx), RequestID: natsrpc.RequestID(ctx), Idempotency: natsrpc.IdempotencyKey(ctx)}
 			if d, ok := ctx.Deadline(); ok {
 				w.Remaining = time.Until(d)
@@ -185,8 +186,8 @@ func TestEndpointAdapter(t *testing.T) {
 	c := startComponent(t)
 	ctx := natsrpc.WithRequestID(context.Background(), "req-123")
 
-	if len(c.svcs) != 4 {
-		t.Fatalf("AddServices with Instances 0 started %d instances, want 4", len(c.svcs))
+	if n, want := len(c.svcs.Info().Endpoints), len(testEndpoints(platform.EndpointOptions{})); n != want {
+		t.Fatalf("AddServices registered %d endpoints, want %d", n, want)
 	}
 
 	t.Run("echo", func(t *testing.T) {
@@ -258,7 +259,7 @@ func TestEndpointAdapter(t *testing.T) {
 		c.logs.waitFor(t, func(r logged) bool {
 			return r.level == slog.LevelError && r.attrs["request_id"] == "req-panic" && strings.Contains(r.attrs["error"], "panic: boom")
 		})
-		// Every instance still answers (requests spread over the queue group).
+		// The workers still answer.
 		for i := range 40 {
 			got, ae := call[echoReq](t, ctx, c.nc, "echo", echoReq{N: i})
 			if ae != nil || got.N != i {
@@ -305,7 +306,7 @@ func TestEndpointAdapter(t *testing.T) {
 		}
 	})
 
-	// micro's stats count every error reply, per endpoint, across instances.
+	// micro's stats count every error reply, per endpoint.
 	t.Run("stats", func(t *testing.T) {
 		want := map[string][2]int{ // endpoint: {requests, errors}
 			// echo: itself, validate, unknown field, 40 after the panic, header-breaking.
@@ -319,19 +320,14 @@ func TestEndpointAdapter(t *testing.T) {
 		}
 		var got map[string][2]int
 		var lastErr map[string][]string
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			// Stats are updated after the reply is sent: poll.
-			got, lastErr = endpointStats(c.svcs)
-			if fmt.Sprint(got) == fmt.Sprint(want) || time.Now().After(deadline) {
-				break
+		// Stats are updated after the reply is sent: poll.
+		poll.Eventually(t, 10*time.Second, "micro stats {requests errors} as counted", func() error {
+			if got, lastErr = endpointStats(c.svcs); fmt.Sprint(got) != fmt.Sprint(want) {
+				return fmt.Errorf("%v, want %v", got, want)
 			}
-			<-time.After(5 * time.Millisecond)
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("micro stats {requests errors} = %v, want %v", got, want)
-		}
-		// Each instance keeps its own last error: "<status>:<message>".
+			return nil
+		})
+		// The last error of each endpoint: "<status>:<message>".
 		for ep, want := range map[string]string{
 			"echo":     "400:",
 			"conflict": "409:slot s",
@@ -358,17 +354,13 @@ func TestEndpointAdapter(t *testing.T) {
 		if err := c.svcs.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(5 * time.Second)
-		for {
+		poll.Eventually(t, 5*time.Second, "echo unavailable after Stop", func() error {
 			_, ae := call[echoReq](t, context.Background(), c.nc, "echo", echoReq{})
 			if ae != nil && ae.Code == apperr.Unavailable && ae.Status() == 503 {
-				return
+				return nil
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("after Stop echo answered %v, want unavailable", ae)
-			}
-			<-time.After(5 * time.Millisecond)
-		}
+			return fmt.Errorf("echo answered %v", ae)
+		})
 	})
 }
 
@@ -388,20 +380,15 @@ func assertNoLeak(t *testing.T, nc *nats.Conn, op string) {
 	}
 }
 
-// endpointStats sums micro stats per endpoint name over every instance, and
-// collects each instance's last error.
+// endpointStats is the micro stats {requests errors} per endpoint name, and
+// each endpoint's last error.
 func endpointStats(svcs platform.Services) (map[string][2]int, map[string][]string) {
 	counts := map[string][2]int{}
 	last := map[string][]string{}
-	for _, s := range svcs {
-		for _, e := range s.Stats().Endpoints {
-			c := counts[e.Name]
-			c[0] += e.NumRequests
-			c[1] += e.NumErrors
-			counts[e.Name] = c
-			if e.LastError != "" {
-				last[e.Name] = append(last[e.Name], e.LastError)
-			}
+	for _, e := range svcs.Stats().Endpoints {
+		counts[e.Name] = [2]int{e.NumRequests, e.NumErrors}
+		if e.LastError != "" {
+			last[e.Name] = append(last[e.Name], e.LastError)
 		}
 	}
 	return counts, last
@@ -411,16 +398,20 @@ func TestAddServicesRejectsBadSpecs(t *testing.T) {
 	t.Parallel()
 	n := testenv.StartNATS(t)
 	nc := n.Connect(t)
-	echo := platform.Handle("echo", platform.EndpointOptions{}, func(_ context.Context, r echoReq) (echoReq, error) { return r, nil })
-	bad := platform.Endpoint{Name: "bad.name", Handler: echo.Handler}
+	const group = "svc.bad.v1"
+	echo := platform.Handle(natsrpc.NewOp[echoReq, echoReq](group, "echo"), platform.EndpointOptions{}, func(_ context.Context, r echoReq) (echoReq, error) { return r, nil })
+	bad := platform.Endpoint{Group: group, Name: "bad.name", Handler: echo.Handler}
+	other := platform.Handle(natsrpc.NewOp[echoReq, echoReq]("svc.other.v1", "echo"), platform.EndpointOptions{}, func(_ context.Context, r echoReq) (echoReq, error) { return r, nil })
 	for _, tc := range []struct {
 		name string
 		spec platform.ServiceSpec
 	}{
-		{"dotted endpoint", platform.ServiceSpec{Name: "badep", Version: "0.0.0-dev", Group: "svc.badep.v1", Instances: 3,
+		{"dotted endpoint", platform.ServiceSpec{Name: "badep", Version: "0.0.0-dev", Group: group, Workers: 3,
 			Endpoints: []platform.Endpoint{echo, bad}}},
-		{"not semver", platform.ServiceSpec{Name: "badver", Version: "v1", Group: "svc.badver.v1",
+		{"not semver", platform.ServiceSpec{Name: "badver", Version: "v1", Group: group,
 			Endpoints: []platform.Endpoint{echo}}},
+		{"endpoint of another group", platform.ServiceSpec{Name: "badgroup", Version: "0.0.0-dev", Group: group,
+			Endpoints: []platform.Endpoint{echo, other}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			svcs, err := platform.AddServices(nc, tc.spec)
@@ -448,8 +439,8 @@ func TestEmptyMessageErrorStillReplies(t *testing.T) {
 	t.Parallel()
 	n := testenv.StartNATS(t)
 	svcs, err := platform.AddServices(n.Connect(t), platform.ServiceSpec{
-		Name: "empty", Version: "0.0.0-dev", Group: "svc.empty.v1", Instances: 1,
-		Endpoints: []platform.Endpoint{platform.Handle("get", platform.EndpointOptions{}, func(context.Context, struct{}) (struct{}, error) {
+		Name: "empty", Version: "0.0.0-dev", Group: "svc.empty.v1", Workers: 1,
+		Endpoints: []platform.Endpoint{platform.Handle(natsrpc.NewOp[struct{}, struct{}]("svc.empty.v1", "get"), platform.EndpointOptions{}, func(context.Context, struct{}) (struct{}, error) {
 			return struct{}{}, &apperr.Error{Code: apperr.NotFound}
 		})},
 	})
@@ -497,8 +488,7 @@ func (h *logRecorder) Handle(_ context.Context, r slog.Record) error {
 // on a second match (errors are logged once).
 func (h *logRecorder) waitFor(t *testing.T, match func(logged) bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	poll.Eventually(t, 5*time.Second, "the error logged", func() error {
 		h.mu.Lock()
 		n := 0
 		for _, r := range h.recs {
@@ -508,13 +498,11 @@ func (h *logRecorder) waitFor(t *testing.T, match func(logged) bool) {
 		}
 		h.mu.Unlock()
 		switch {
-		case n == 1:
-			return
+		case n == 0:
+			return errors.New("not logged")
 		case n > 1:
 			t.Fatalf("the error was logged %d times, want once", n)
-		case time.Now().After(deadline):
-			t.Fatal("the error was not logged")
 		}
-		<-time.After(5 * time.Millisecond)
-	}
+		return nil
+	})
 }

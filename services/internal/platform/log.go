@@ -21,6 +21,7 @@ const (
 	KeyElapsed   = "elapsed"
 	KeyCount     = "count"
 	KeyStream    = "stream"
+	KeyJob       = "job"
 )
 
 // NewLogger builds the one logger of a binary: format "json" or "text", level

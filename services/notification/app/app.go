@@ -18,6 +18,7 @@ import (
 
 	"github.com/slotmesh/slotmesh/contracts/user"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/notification/domain"
 )
 
@@ -155,16 +156,8 @@ type App struct {
 	Poster  Poster
 	Waker   Waker // may be nil
 	Options Options
-	Now     func() time.Time
+	Clock   clock.Clock
 	NewID   func() string
-}
-
-func (a *App) now() time.Time {
-	t := time.Now()
-	if a.Now != nil {
-		t = a.Now()
-	}
-	return t.UTC().Truncate(time.Microsecond)
 }
 
 func (a *App) opts() Options { return a.Options.withDefaults() }

@@ -45,7 +45,7 @@ func (a *App) Enqueue(ctx context.Context, e contracts.Event) error {
 	if err != nil {
 		return fmt.Errorf("vendor %s: %w", b.VendorID, err)
 	}
-	now := a.now()
+	now := a.Clock.Now()
 	base := domain.Delivery{
 		EventID: e.ID, EventType: e.Type, VendorID: b.VendorID, BookingID: b.ID, Version: b.Version,
 		Status: notification.StatusPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,

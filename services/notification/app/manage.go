@@ -26,7 +26,7 @@ func (a *App) SetWebhook(ctx context.Context, r notification.SetWebhookRequest) 
 	if err != nil {
 		return domain.Webhook{}, err
 	}
-	now := a.now()
+	now := a.Clock.Now()
 	return a.Store.PutWebhook(ctx, domain.Webhook{VendorID: r.VendorID, URL: r.URL, Secret: secret, CreatedAt: now, UpdatedAt: now})
 }
 

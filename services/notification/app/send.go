@@ -48,13 +48,13 @@ func (a *App) SendDue(ctx context.Context) ([]Outcome, error) {
 func (a *App) attempt(ctx context.Context, d domain.Delivery, o Options) Outcome {
 	if ctx.Err() != nil {
 		// Stopping before this send began: give the row back, due now.
-		_, _ = a.finish(ctx, d, notification.StatusPending, a.now(), d.LastError)
+		_, _ = a.finish(ctx, d, notification.StatusPending, a.Clock.Now(), d.LastError)
 		return Outcome{Delivery: d, Status: notification.StatusPending, Stale: true}
 	}
-	if d.NotAfter != nil && a.now().After(*d.NotAfter) {
+	if d.NotAfter != nil && a.Clock.Now().After(*d.NotAfter) {
 		// A reminder that could not go out before the booking started is moot.
 		res := Outcome{Delivery: d, Status: notification.StatusDead, Err: Permanent(errors.New("too late: the booking has started"))}
-		if ok, err := a.finish(ctx, d, res.Status, a.now(), res.Err.Error()); err != nil || !ok {
+		if ok, err := a.finish(ctx, d, res.Status, a.Clock.Now(), res.Err.Error()); err != nil || !ok {
 			res.Stale = true
 		}
 		return res
@@ -66,7 +66,7 @@ func (a *App) attempt(ctx context.Context, d domain.Delivery, o Options) Outcome
 	err := a.send(sctx, d)
 	cancel()
 	res := Outcome{Delivery: d, Err: err}
-	next, lastErr := a.now(), ""
+	next, lastErr := a.Clock.Now(), ""
 	switch {
 	case err == nil:
 		res.Status = notification.StatusSent
@@ -110,7 +110,7 @@ func (a *App) send(ctx context.Context, d domain.Delivery) error {
 			To:        d.Recipient,
 			Subject:   d.Subject,
 			Body:      d.Body,
-			Date:      a.now(),
+			Date:      a.Clock.Now(),
 		})
 	case notification.ChannelWebhook:
 		wh, err := a.Store.Webhook(ctx, d.VendorID)

@@ -5,10 +5,10 @@
 package domain
 
 import (
-	"math/rand/v2"
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts/notification"
+	"github.com/slotmesh/slotmesh/services/internal/backoff"
 )
 
 // Delivery is one message for one channel caused by one event; at most one
@@ -58,23 +58,7 @@ func (d Delivery) Pending() bool { return d.Status == notification.StatusPending
 // min·2^(attempt-1), capped at max, with "equal jitter" (half fixed, half
 // random) so retries of many deliveries after one outage spread out.
 func Backoff(attempt int, min, max time.Duration) time.Duration {
-	d := min
-	for i := 1; i < attempt && d < max; i++ {
-		d *= 2
-	}
-	d = minDur(d, max)
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(half+1)
-}
-
-func minDur(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
+	return backoff.Exp{Min: min, Max: max, Jitter: 0.5}.Next(attempt)
 }
 
 // Webhook is a vendor's webhook configuration.

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/payment/domain"
 )
 
@@ -127,18 +128,8 @@ type App struct {
 	Provider Provider
 	Relay    Notifier
 	Options  Options
-	Now      func() time.Time
+	Clock    clock.Clock
 	NewID    func() string
-}
-
-// now is truncated to what Postgres stores (microseconds), so a payment
-// reads back exactly as it was returned.
-func (a *App) now() time.Time {
-	t := time.Now()
-	if a.Now != nil {
-		t = a.Now()
-	}
-	return t.UTC().Truncate(time.Microsecond)
 }
 
 func (a *App) opts() Options { return a.Options.withDefaults() }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/services/payment/domain"
 )
 
@@ -159,31 +159,31 @@ type nopNotifier struct{}
 
 func (nopNotifier) Notify() {}
 
-// clock is a settable now.
-type clock struct {
+// testClock is a settable now.
+type testClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) now() time.Time {
+func (c *testClock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) add(d time.Duration) {
+func (c *testClock) add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
 
-func newApp(p Provider) (*App, *memRepo, *clock) {
+func newApp(p Provider) (*App, *memRepo, *testClock) {
 	repo := newMemRepo()
-	clk := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clk := &testClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	n := 0
 	var mu sync.Mutex
 	return &App{
-		Repo: repo, Provider: p, Relay: nopNotifier{}, Now: clk.now,
+		Repo: repo, Provider: p, Relay: nopNotifier{}, Clock: clk.now,
 		Options: Options{Lease: time.Second, ProviderTimeout: 100 * time.Millisecond, MaxAttempts: 3},
 		NewID: func() string {
 			mu.Lock()
@@ -197,7 +197,7 @@ func newApp(p Provider) (*App, *memRepo, *clock) {
 const booking = "01900000-0000-7000-8000-00000000b00c"
 
 func charge(key string) domain.Charge {
-	return domain.Charge{Key: key, BookingID: booking, Amount: 1500, Currency: "EUR", Method: wire.CardVisa}
+	return domain.Charge{Key: key, BookingID: booking, Amount: 1500, Currency: "EUR", Method: payment.CardVisa}
 }
 
 var errNoAnswer = fmt.Errorf("read: %w", context.DeadlineExceeded)
@@ -228,7 +228,7 @@ func TestLateSuccessAfterGiveUpIsGivenBack(t *testing.T) {
 	if err != nil || got.Status != domain.Refunded || got.Refunded != 1500 || got.ProviderRef != "ch_late" {
 		t.Fatalf("late success: %+v %v", got, err)
 	}
-	want := []string{wire.EventFailed, wire.EventSucceeded, wire.EventRefunded}
+	want := []string{payment.EventFailed, payment.EventSucceeded, payment.EventRefunded}
 	if !slices.Equal(repo.eventTypes(), want) {
 		t.Fatalf("events %v, want %v", repo.eventTypes(), want)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/payment/domain"
 )
 
@@ -24,7 +25,7 @@ func (a *App) Charge(ctx context.Context, c domain.Charge) (domain.Payment, erro
 		return domain.Payment{}, err
 	}
 	c.BookingID = strings.ToLower(c.BookingID) // as Postgres spells a uuid
-	now := a.now()
+	now := a.Clock.Now()
 	p, created, err := a.Repo.Create(ctx, domain.NewPayment(a.NewID(), c, now, now.Add(a.opts().Lease)))
 	if err != nil {
 		return domain.Payment{}, err
@@ -49,7 +50,7 @@ func (a *App) await(ctx context.Context, p domain.Payment) (domain.Payment, erro
 	o := a.opts()
 	deadline := replyDeadline(ctx, o)
 	for p.Status == domain.Pending {
-		if !a.now().Before(p.LeaseUntil) {
+		if !a.Clock.Now().Before(p.LeaseUntil) {
 			claimed, err := a.claimCharge(ctx, p.Key)
 			if err == nil {
 				return a.driveCharge(ctx, claimed)
@@ -61,7 +62,7 @@ func (a *App) await(ctx context.Context, p domain.Payment) (domain.Payment, erro
 		if time.Now().Add(o.Poll).After(deadline) {
 			return p, nil // still pending: its events will tell
 		}
-		if !sleep(ctx, o.Poll) {
+		if !clock.Sleep(ctx, o.Poll) {
 			return p, nil
 		}
 		var err error
@@ -78,7 +79,7 @@ func (a *App) await(ctx context.Context, p domain.Payment) (domain.Payment, erro
 func (a *App) claimCharge(ctx context.Context, key string) (domain.Payment, error) {
 	o := a.opts()
 	return a.update(ctx, key, func(p *domain.Payment) ([]contracts.Event, error) {
-		now := a.now()
+		now := a.Clock.Now()
 		if p.Status != domain.Pending || now.Before(p.LeaseUntil) || p.Attempts >= o.MaxAttempts {
 			return nil, errNotDue
 		}
@@ -102,11 +103,11 @@ func (a *App) driveCharge(ctx context.Context, p domain.Payment) (domain.Payment
 		return domain.Payment{}, apperr.E(apperr.Unavailable, "payment provider gave neither a charge nor a decline").With("key", p.Key)
 	}
 	settled, err := a.update(ctx, p.Key, func(p *domain.Payment) ([]contracts.Event, error) {
-		if !p.Settle(ref, decline, a.now()) {
+		if !p.Settle(ref, decline, a.Clock.Now()) {
 			return nil, nil // someone else recorded it (the provider answers a key alike)
 		}
 		if p.OwesVoidRefund() {
-			p.LeaseUntil = a.now().Add(a.opts().Lease) // we give it back now
+			p.LeaseUntil = a.Clock.Now().Add(a.opts().Lease) // we give it back now
 		}
 		return settledEvent(ctx, *p)
 	})
@@ -128,16 +129,4 @@ func providerError(err error, pctx context.Context, what, key string) error {
 	}
 	return apperr.E(apperr.Unavailable, "the payment provider is unavailable; the %s stays pending and will be settled", what).
 		With("key", key).With("status", domain.Pending)
-}
-
-// sleep waits d; false if ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

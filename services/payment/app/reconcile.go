@@ -24,7 +24,7 @@ const stuckRecheck = time.Hour
 // looked at and what went wrong (provider errors included), joined.
 func (a *App) Reconcile(ctx context.Context) (int, error) {
 	o := a.opts()
-	keys, err := a.Repo.Due(ctx, a.now(), o.Batch)
+	keys, err := a.Repo.Due(ctx, a.Clock.Now(), o.Batch)
 	if err != nil {
 		return 0, fmt.Errorf("due payments: %w", err)
 	}
@@ -57,7 +57,7 @@ func (a *App) reconcileKey(ctx context.Context, key string) error {
 		stuck   bool
 	)
 	p, err := a.update(ctx, key, func(p *domain.Payment) ([]contracts.Event, error) {
-		now := a.now()
+		now := a.Clock.Now()
 		charge, refunds, stuck = false, nil, false
 		var events []contracts.Event
 		if p.Status == domain.Pending && !now.Before(p.LeaseUntil) {

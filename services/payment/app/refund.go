@@ -7,6 +7,8 @@ import (
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
+	"github.com/slotmesh/slotmesh/services/internal/backoff"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/payment/domain"
 )
 
@@ -43,7 +45,7 @@ func (a *App) Refund(ctx context.Context, req domain.RefundRequest) (domain.Refu
 			replay = true
 			return nil, nil
 		}
-		now := a.now()
+		now := a.Clock.Now()
 		var err error
 		r, err = p.RequestRefund(a.NewID(), req, now, now.Add(a.opts().Lease))
 		return nil, err
@@ -91,7 +93,7 @@ func (a *App) awaitRefund(ctx context.Context, p domain.Payment, key string) (do
 		if r.Status != domain.RefundPending {
 			return *r, nil
 		}
-		if !a.now().Before(r.LeaseUntil) {
+		if !a.Clock.Now().Before(r.LeaseUntil) {
 			claimed, err := a.claimRefund(ctx, p.Key, key)
 			if err == nil {
 				_, out, err := a.driveRefund(ctx, claimed, *claimed.RefundByKey(key))
@@ -101,7 +103,7 @@ func (a *App) awaitRefund(ctx context.Context, p domain.Payment, key string) (do
 				return domain.Refund{}, err
 			}
 		}
-		if time.Now().Add(o.Poll).After(deadline) || !sleep(ctx, o.Poll) {
+		if time.Now().Add(o.Poll).After(deadline) || !clock.Sleep(ctx, o.Poll) {
 			return *r, nil
 		}
 		var err error
@@ -115,7 +117,7 @@ func (a *App) awaitRefund(ctx context.Context, p domain.Payment, key string) (do
 func (a *App) claimRefund(ctx context.Context, chargeKey, key string) (domain.Payment, error) {
 	o := a.opts()
 	return a.update(ctx, chargeKey, func(p *domain.Payment) ([]contracts.Event, error) {
-		now := a.now()
+		now := a.Clock.Now()
 		r := p.RefundByKey(key)
 		if r == nil || r.Status != domain.RefundPending || now.Before(r.LeaseUntil) {
 			return nil, errNotDue
@@ -128,13 +130,11 @@ func (a *App) claimRefund(ctx context.Context, chargeKey, key string) (domain.Pa
 
 // refundBackoff is the lease of a refund's nth attempt: refunds are never
 // given up on (money is owed), but a provider that keeps failing is asked
-// less and less often, at most every 10 minutes.
+// less and less often, at most every 10 minutes. No jitter: the wait is
+// also the lease the caller holds while it asks the provider, which a
+// shorter draw would cut below Options.Lease.
 func refundBackoff(lease time.Duration, attempt int) time.Duration {
-	d := lease
-	for i := 1; i < attempt && d < 10*time.Minute; i++ {
-		d *= 2
-	}
-	return min(d, max(lease, 10*time.Minute))
+	return backoff.Exp{Min: lease, Max: max(lease, 10*time.Minute)}.Base(attempt)
 }
 
 // driveRefund asks the provider for a pending refund this caller owns and
@@ -151,7 +151,7 @@ func (a *App) driveRefund(ctx context.Context, p domain.Payment, r domain.Refund
 		return p, r, apperr.E(apperr.Unavailable, "payment provider gave no refund reference").With("key", r.Key)
 	}
 	p, err := a.update(ctx, p.Key, func(p *domain.Payment) ([]contracts.Event, error) {
-		now := a.now()
+		now := a.Clock.Now()
 		if perr != nil {
 			p.FailRefund(r.Key, RefusalCode(perr), now)
 			return nil, nil

@@ -6,7 +6,7 @@ import (
 
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/services/payment/domain"
 )
 
@@ -32,19 +32,19 @@ func (a *App) Void(ctx context.Context, v domain.VoidRequest) (domain.Payment, e
 			if err := p.MatchesBooking(v.BookingID); err != nil {
 				return nil, err
 			}
-			now := a.now()
+			now := a.Clock.Now()
 			if !p.RequestVoid(v.Reason, now) {
 				return nil, nil
 			}
 			if p.OwesVoidRefund() {
 				p.LeaseUntil = now.Add(a.opts().Lease) // we give it back now
 			}
-			e, err := paymentEvent(ctx, wire.EventVoided, *p)
+			e, err := paymentEvent(ctx, payment.EventVoided, *p)
 			return []contracts.Event{e}, err
 		})
 		if apperr.Is(err, apperr.NotFound) {
-			np := domain.NewVoided(a.NewID(), v, a.now())
-			e, err := paymentEvent(ctx, wire.EventVoided, np)
+			np := domain.NewVoided(a.NewID(), v, a.Clock.Now())
+			e, err := paymentEvent(ctx, payment.EventVoided, np)
 			if err != nil {
 				return domain.Payment{}, err
 			}
@@ -74,7 +74,7 @@ func (a *App) compensate(ctx context.Context, key string) (domain.Payment, error
 	var r domain.Refund
 	started := false
 	p, err := a.update(ctx, key, func(p *domain.Payment) ([]contracts.Event, error) {
-		now := a.now()
+		now := a.Clock.Now()
 		r, started = p.StartVoidRefund(a.NewID(), now, now.Add(a.opts().Lease))
 		return nil, nil
 	})

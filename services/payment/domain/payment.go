@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/currency"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
+	"github.com/slotmesh/slotmesh/services/internal/ident"
 )
 
 // Limits of input.
@@ -67,7 +68,7 @@ type Charge struct {
 func (c Charge) Validate() error {
 	var f apperr.Fields
 	checkKey(&f, "key", c.Key)
-	if !IsUUID(c.BookingID) {
+	if !ident.IsUUID(c.BookingID) {
 		f.Add("booking_id", "must be a UUID")
 	}
 	if utf8.RuneCountInString(c.UserID) > MaxUserIDLen {
@@ -122,7 +123,7 @@ type VoidRequest struct {
 func (v VoidRequest) Validate() error {
 	var f apperr.Fields
 	checkKey(&f, "key", v.Key)
-	if !IsUUID(v.BookingID) {
+	if !ident.IsUUID(v.BookingID) {
 		f.Add("booking_id", "must be a UUID")
 	}
 	checkReason(&f, v.Reason)
@@ -154,26 +155,6 @@ func ValidCurrency(code string) bool {
 	}
 	u, err := currency.ParseISO(code)
 	return err == nil && u.String() == code
-}
-
-// IsUUID is a shape check of the canonical 8-4-4-4-12 hex form.
-func IsUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // IsVoidRefundKey reports a key of the form "<charge key>:void" or

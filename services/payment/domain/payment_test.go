@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 )
 
 const booking = "01900000-0000-7000-8000-000000000001"
@@ -20,8 +20,8 @@ func charge() Charge {
 func TestStatusesAreTheWires(t *testing.T) {
 	t.Parallel()
 	for mine, theirs := range map[string]string{
-		Pending: wire.StatusPending, Succeeded: wire.StatusSucceeded, Failed: wire.StatusFailed,
-		Voided: wire.StatusVoided, Refunded: wire.StatusRefunded,
+		Pending: payment.StatusPending, Succeeded: payment.StatusSucceeded, Failed: payment.StatusFailed,
+		Voided: payment.StatusVoided, Refunded: payment.StatusRefunded,
 	} {
 		if mine != theirs {
 			t.Fatalf("%q != %q", mine, theirs)

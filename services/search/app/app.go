@@ -2,8 +2,8 @@ package app
 
 import (
 	"context"
-	"time"
 
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/internal/schedule"
 	"github.com/slotmesh/slotmesh/services/search/domain"
 )
@@ -45,15 +45,8 @@ type Cache interface {
 type App struct {
 	Index Index
 	Store Store
-	Cache Cache            // nil: no cache; used for popular requests only (PopularWindow)
-	Now   func() time.Time // nil: time.Now
+	Cache Cache       // nil: no cache; used for popular requests only (PopularWindow)
+	Clock clock.Clock // nil: the system clock
 
 	recent recent // the requests answered lately: which are popular
-}
-
-func (a *App) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/search"
+	"github.com/slotmesh/slotmesh/contracts/search"
 	"github.com/slotmesh/slotmesh/services/internal/schedule"
 	"github.com/slotmesh/slotmesh/services/search/app"
 	"github.com/slotmesh/slotmesh/services/search/domain"
@@ -82,7 +82,7 @@ func (f facts) Facts(_ context.Context, ids []string, _ int, span schedule.Range
 	return out, nil
 }
 
-func pageAll(t *testing.T, a *app.App, r wire.SearchRequest) ([]string, int) {
+func pageAll(t *testing.T, a *app.App, r search.SearchRequest) ([]string, int) {
 	t.Helper()
 	var ids []string
 	pages := 0
@@ -133,8 +133,8 @@ func TestSearchPagesAndOverFetch(t *testing.T) {
 			_, _ = fmt.Sscanf(strings.TrimPrefix(id, "v"), "%d", &i)
 			return c.free == nil || c.free(i)
 		}
-		a := &app.App{Index: l, Store: facts{free: free}, Now: func() time.Time { return now }}
-		r := wire.SearchRequest{Lat: 1, Lng: 2, RadiusKm: c.radius, Limit: c.limit}
+		a := &app.App{Index: l, Store: facts{free: free}, Clock: func() time.Time { return now }}
+		r := search.SearchRequest{Lat: 1, Lng: 2, RadiusKm: c.radius, Limit: c.limit}
 		if c.start {
 			r.Start = &start
 		}
@@ -192,7 +192,7 @@ func TestCacheKeyIsTheNormalisedRequest(t *testing.T) {
 	a := &app.App{Index: l, Store: facts{free: func(string) bool { return true }}, Cache: c}
 	// The first ask is a one-off (no cache round trip); the second, the same
 	// request normalised, is popular: it fills the cache; the third hits.
-	for i, r := range []wire.SearchRequest{
+	for i, r := range []search.SearchRequest{
 		{Tags: []string{"Vegan", "italian"}, Lat: 1, Lng: 2},
 		{Tags: []string{" italian", "vegan", "VEGAN"}, Lat: 1, Lng: 2, RadiusKm: 5, Limit: 20},
 		{Tags: []string{"vegan", "italian"}, Lat: 1, Lng: 2, Limit: 20},
@@ -208,7 +208,7 @@ func TestCacheKeyIsTheNormalisedRequest(t *testing.T) {
 		t.Fatalf("%d index calls, want 2 (the third ask is a cache hit)", len(l.calls))
 	}
 	// Another request is a one-off again: no entry.
-	if _, err := a.Search(context.Background(), wire.SearchRequest{Lat: 3, Lng: 4}); err != nil || len(c) != 1 {
+	if _, err := a.Search(context.Background(), search.SearchRequest{Lat: 3, Lng: 4}); err != nil || len(c) != 1 {
 		t.Fatalf("a one-off: %d entries, %v", len(c), err)
 	}
 }
@@ -222,10 +222,10 @@ func (f *failing) Nearest(context.Context, app.GeoQuery) ([]app.Hit, error) {
 func TestIndexErrors(t *testing.T) {
 	t.Parallel()
 	a := &app.App{Index: &failing{}, Store: facts{}}
-	if _, err := a.Search(context.Background(), wire.SearchRequest{Lat: 1, Lng: 2}); !apperr.Is(err, apperr.InvalidInput) {
+	if _, err := a.Search(context.Background(), search.SearchRequest{Lat: 1, Lng: 2}); !apperr.Is(err, apperr.InvalidInput) {
 		t.Fatalf("bad query: %v", err)
 	}
-	_, err := a.Search(context.Background(), wire.SearchRequest{Lat: 91, Lng: 2})
+	_, err := a.Search(context.Background(), search.SearchRequest{Lat: 91, Lng: 2})
 	if e, ok := apperr.As(err); !ok || e.Details["field"] != "lat" || errors.Is(err, app.ErrBadQuery) {
 		t.Fatalf("validation: %v", err)
 	}

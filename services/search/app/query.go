@@ -12,7 +12,7 @@ import (
 	"math"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/search"
+	"github.com/slotmesh/slotmesh/contracts/search"
 	"github.com/slotmesh/slotmesh/services/search/domain"
 )
 
@@ -29,26 +29,26 @@ const maxBatch = 400
 // growing batches until Limit results, the radius is exhausted, or
 // ScanBudget candidates were examined. Results are cached for the cache's
 // short TTL under a hash of the normalised request.
-func (a *App) Search(ctx context.Context, r wire.SearchRequest) (wire.Result, error) {
+func (a *App) Search(ctx context.Context, r search.SearchRequest) (search.Result, error) {
 	if err := r.Validate(); err != nil {
-		return wire.Result{}, err
+		return search.Result{}, err
 	}
 	after, err := DecodeCursor(r.Cursor)
 	if err != nil {
-		return wire.Result{}, err
+		return search.Result{}, err
 	}
 	// Only a request this replica answered lately (PopularWindow) goes to
 	// the cache: a one-off would cost a GET and a SET and never hit.
 	var key string
 	if a.Cache != nil {
 		sum := cacheSum(r)
-		if a.recent.seen(binary.LittleEndian.Uint64(sum[:8]), a.now()) {
+		if a.recent.seen(binary.LittleEndian.Uint64(sum[:8]), a.Clock.Now()) {
 			key = hex.EncodeToString(sum[:])
 		}
 	}
 	if key != "" {
 		if b, ok, err := a.Cache.Get(ctx, key); err == nil && ok {
-			var res wire.Result
+			var res search.Result
 			if json.Unmarshal(b, &res) == nil {
 				return res, nil
 			}
@@ -56,7 +56,7 @@ func (a *App) Search(ctx context.Context, r wire.SearchRequest) (wire.Result, er
 	}
 	res, err := a.search(ctx, r, after)
 	if err != nil {
-		return wire.Result{}, err
+		return search.Result{}, err
 	}
 	if key != "" {
 		if b, err := json.Marshal(res); err == nil {
@@ -66,29 +66,29 @@ func (a *App) Search(ctx context.Context, r wire.SearchRequest) (wire.Result, er
 	return res, nil
 }
 
-func (a *App) search(ctx context.Context, r wire.SearchRequest, after *After) (wire.Result, error) {
+func (a *App) search(ctx context.Context, r search.SearchRequest, after *After) (search.Result, error) {
 	need := r.Limit + 1 // one more than a page tells whether another page exists
 	q := GeoQuery{Kind: r.Kind, Tags: r.Tags, Lat: r.Lat, Lng: r.Lng, RadiusKm: r.RadiusKm, Text: r.Text, After: after, Limit: need}
 	if r.Start != nil {
 		q.Limit = min(max(2*need, 32), maxBatch)
 	}
 	type found struct {
-		item wire.Item
+		item search.Item
 		at   After
 	}
 	items := make([]found, 0, need)
 	scanned := 0
 	var stoppedAt *After // set when the scan budget ended the page early
-	now := a.now()
+	now := a.Clock.Now()
 	var slots domain.Slots // the day's slots of calendars candidates share
 	var ids []string
 	for {
 		hits, err := a.Index.Nearest(ctx, q)
 		if err != nil {
 			if errors.Is(err, ErrBadQuery) {
-				return wire.Result{}, apperr.E(apperr.InvalidInput, "%v", err)
+				return search.Result{}, apperr.E(apperr.InvalidInput, "%v", err)
 			}
-			return wire.Result{}, fmt.Errorf("search: index: %w", err)
+			return search.Result{}, fmt.Errorf("search: index: %w", err)
 		}
 		var facts map[string]domain.Facts
 		if r.Start != nil && len(hits) > 0 {
@@ -97,11 +97,11 @@ func (a *App) search(ctx context.Context, r wire.SearchRequest, after *After) (w
 				ids = append(ids, h.VendorID)
 			}
 			if facts, err = a.Store.Facts(ctx, ids, r.PartySize, domain.HoldSpan(*r.Start)); err != nil {
-				return wire.Result{}, fmt.Errorf("search: facts: %w", err)
+				return search.Result{}, fmt.Errorf("search: facts: %w", err)
 			}
 		}
 		for _, h := range hits {
-			it := wire.Item{VendorID: h.VendorID, Name: h.Name, Kind: h.Kind, DistanceKm: math.Round(h.DistanceKm*1000) / 1000, Tags: h.Tags}
+			it := search.Item{VendorID: h.VendorID, Name: h.Name, Kind: h.Kind, DistanceKm: math.Round(h.DistanceKm*1000) / 1000, Tags: h.Tags}
 			if it.Tags == nil {
 				it.Tags = []string{}
 			}
@@ -133,7 +133,7 @@ func (a *App) search(ctx context.Context, r wire.SearchRequest, after *After) (w
 		}
 		q.Limit = min(q.Limit*2, maxBatch)
 	}
-	res := wire.Result{Items: make([]wire.Item, 0, min(len(items), r.Limit))}
+	res := search.Result{Items: make([]search.Item, 0, min(len(items), r.Limit))}
 	for i := 0; i < len(items) && i < r.Limit; i++ {
 		res.Items = append(res.Items, items[i].item)
 	}
@@ -176,12 +176,12 @@ func DecodeCursor(c string) (*After, error) {
 
 // CacheKey is the searchdata_cache key of a normalised request: a hash of
 // its JSON (Validate has trimmed, lower-cased, sorted and defaulted it).
-func CacheKey(r wire.SearchRequest) string {
+func CacheKey(r search.SearchRequest) string {
 	sum := cacheSum(r)
 	return hex.EncodeToString(sum[:])
 }
 
-func cacheSum(r wire.SearchRequest) [16]byte {
+func cacheSum(r search.SearchRequest) [16]byte {
 	b, _ := json.Marshal(r)
 	sum := sha256.Sum256(b)
 	return [16]byte(sum[:16])

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/user/domain"
 )
 
@@ -60,16 +61,6 @@ type App struct {
 	Hasher Hasher
 	Tokens Tokens
 	Relay  Notifier
-	Now    func() time.Time
+	Clock  clock.Clock
 	NewID  func() string
-}
-
-// now is truncated to what Postgres stores (microseconds), so a profile reads
-// back exactly as it was returned.
-func (a *App) now() time.Time {
-	t := time.Now()
-	if a.Now != nil {
-		t = a.Now()
-	}
-	return t.UTC().Truncate(time.Microsecond)
 }

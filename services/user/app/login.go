@@ -28,7 +28,7 @@ func (a *App) Login(ctx context.Context, r user.LoginRequest) (token string, u d
 	if !a.Hasher.Verify(r.Password, u.PasswordHash) {
 		return "", domain.User{}, time.Time{}, bad
 	}
-	token, expires, err = a.Tokens.Issue(u.ID, a.now())
+	token, expires, err = a.Tokens.Issue(u.ID, a.Clock.Now())
 	if err != nil {
 		return "", domain.User{}, time.Time{}, err
 	}

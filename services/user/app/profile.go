@@ -40,7 +40,7 @@ func (a *App) UpdateProfile(ctx context.Context, r user.UpdateRequest) (domain.U
 		return domain.User{}, err
 	}
 	u, err := a.Repo.Update(ctx, r.ID, func(u *domain.User) ([]contracts.Event, error) {
-		changed, err := u.Apply(domain.Patch{Name: r.Name, Phone: r.Phone}, a.now())
+		changed, err := u.Apply(domain.Patch{Name: r.Name, Phone: r.Phone}, a.Clock.Now())
 		if err != nil || !changed {
 			return nil, err
 		}

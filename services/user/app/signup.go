@@ -13,7 +13,7 @@ import (
 // its created event. A taken email is apperr.Conflict (the unique index
 // decides, so concurrent sign-ups with one email make exactly one user).
 func (a *App) SignUp(ctx context.Context, r user.SignUpRequest) (domain.User, error) {
-	u, err := domain.NewUser(a.NewID(), r.Email, r.Name, r.Phone, r.Password, a.now())
+	u, err := domain.NewUser(a.NewID(), r.Email, r.Name, r.Phone, r.Password, a.Clock.Now())
 	if err != nil {
 		return domain.User{}, err
 	}

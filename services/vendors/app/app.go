@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/vendors/domain"
 )
 
@@ -78,16 +79,8 @@ type App struct {
 	Cache Cache
 	Users Users
 	Relay Notifier
-	Now   func() time.Time
+	Clock clock.Clock
 	NewID func() string
-}
-
-func (a *App) now() time.Time {
-	t := time.Now()
-	if a.Now != nil {
-		t = a.Now()
-	}
-	return t.UTC().Truncate(time.Microsecond)
 }
 
 // committed runs after a transaction that wrote events and changed s.

@@ -23,7 +23,7 @@ func (a *App) AddManager(ctx context.Context, r vendors.AddManagerRequest) (Mana
 	if err != nil {
 		return Manager{}, "", err
 	}
-	m := Manager{VendorID: r.VendorID, UserID: userID, Role: vendors.RoleManager, AddedAt: a.now()}
+	m := Manager{VendorID: r.VendorID, UserID: userID, Role: vendors.RoleManager, AddedAt: a.Clock.Now()}
 	err = a.Repo.AddManager(ctx, m, func(s *Snapshot) ([]contracts.Event, error) {
 		evt, err := outbox.NewEvent(vendors.Service, vendors.EventManagerAdded, "vendor", r.VendorID, natsrpc.RequestID(ctx),
 			vendors.SchemaVersion, vendors.ManagerAdded{VendorID: r.VendorID, UserID: userID, Role: m.Role})

@@ -24,7 +24,7 @@ func (a *App) AddUnits(ctx context.Context, r vendors.AddUnitsRequest) ([]domain
 	for i, u := range r.Units {
 		in[i] = domain.NewUnitInput{Name: u.Name, Capacity: u.Capacity}
 	}
-	units, err := domain.NewUnits(r.VendorID, in, a.NewID, a.now())
+	units, err := domain.NewUnits(r.VendorID, in, a.NewID, a.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (a *App) UpdateUnit(ctx context.Context, r vendors.UpdateUnitRequest) (doma
 	patch := domain.UnitPatch{Name: r.Name, Capacity: r.Capacity, Active: r.Active}
 	u, s, err := a.Repo.UpdateUnit(ctx, r.VendorID, r.UnitID,
 		func(u *domain.Unit) (bool, error) {
-			ok, err := u.Apply(patch, a.now())
+			ok, err := u.Apply(patch, a.Clock.Now())
 			changed = *u
 			return ok, err
 		},

@@ -17,7 +17,7 @@ func (a *App) Onboard(ctx context.Context, p vendors.Profile) (Snapshot, error) 
 	if owner == "" {
 		return Snapshot{}, apperr.E(apperr.Unauthenticated, "authentication required")
 	}
-	v, err := domain.New(a.NewID(), owner, ProfileFromWire(p), a.now())
+	v, err := domain.New(a.NewID(), owner, ProfileFromWire(p), a.Clock.Now())
 	if err != nil {
 		return Snapshot{}, err
 	}
@@ -54,7 +54,7 @@ func (a *App) Update(ctx context.Context, r vendors.UpdateRequest) (Snapshot, er
 	}
 	patch := PatchFromWire(r)
 	s, err := a.Repo.Update(ctx, r.ID, func(s *Snapshot) ([]contracts.Event, error) {
-		changed, err := s.Vendor.Apply(patch, a.now())
+		changed, err := s.Vendor.Apply(patch, a.Clock.Now())
 		if err != nil || !changed {
 			return nil, err
 		}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/archive"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/archive/app"
 )
@@ -95,7 +95,7 @@ func same(t *testing.T, got, want booking.Booking) {
 }
 
 // all pages through r with limit, returning the ids in order and the page count.
-func all(t *testing.T, s app.Store, r wire.ListRequest, limit int) ([]string, int) {
+func all(t *testing.T, s app.Store, r archive.ListRequest, limit int) ([]string, int) {
 	t.Helper()
 	r.Limit = limit
 	var ids []string
@@ -145,9 +145,9 @@ func testIdempotent(t *testing.T, s app.Store) {
 	user := ID("u")
 	b := Booking(ID("b"), user, ID("v"), base, booking.StatusCancelled, 3)
 	put(t, s, b, b, b)
-	ids, _ := all(t, s, wire.ListRequest{UserID: user}, 10)
+	ids, _ := all(t, s, archive.ListRequest{UserID: user}, 10)
 	equalIDs(t, "user view after three puts", ids, []string{b.ID})
-	ids, _ = all(t, s, wire.ListRequest{VendorID: b.VendorID}, 10)
+	ids, _ = all(t, s, archive.ListRequest{VendorID: b.VendorID}, 10)
 	equalIDs(t, "vendor view after three puts", ids, []string{b.ID})
 }
 
@@ -173,7 +173,7 @@ func testHigherVersionWins(t *testing.T, s app.Store) {
 	if got.Version != 7 || got.Status != booking.StatusAvailed {
 		t.Fatalf("got version %d status %s, want 7 AVAILED", got.Version, got.Status)
 	}
-	p, err := s.List(ctx(t), wire.ListRequest{UserID: user, Limit: 10})
+	p, err := s.List(ctx(t), archive.ListRequest{UserID: user, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func testConcurrentPuts(t *testing.T, s app.Store) {
 	if err != nil || got.Version != n {
 		t.Fatalf("after concurrent puts: version %d, %v; want %d", got.Version, err, n)
 	}
-	p, err := s.List(ctx(t), wire.ListRequest{VendorID: vendor, Limit: 10})
+	p, err := s.List(ctx(t), archive.ListRequest{VendorID: vendor, Limit: 10})
 	if err != nil || len(p.Items) != 1 || p.Items[0].Version != n {
 		t.Fatalf("vendor view after concurrent puts: %+v, %v", p.Items, err)
 	}
@@ -224,9 +224,9 @@ func testOrdering(t *testing.T, s app.Store) {
 	}
 	put(t, s, bs...)
 	want := []string{"b-b-" + user, "b-d-" + user, "b-a-" + user, "b-c-" + user}
-	ids, _ := all(t, s, wire.ListRequest{UserID: user}, 50)
+	ids, _ := all(t, s, archive.ListRequest{UserID: user}, 50)
 	equalIDs(t, "user order", ids, want)
-	ids, _ = all(t, s, wire.ListRequest{VendorID: vendor}, 50)
+	ids, _ = all(t, s, archive.ListRequest{VendorID: vendor}, 50)
 	equalIDs(t, "vendor order", ids, want)
 }
 
@@ -239,15 +239,15 @@ func testCursors(t *testing.T, s app.Store) {
 		put(t, s, b)
 	}
 	for _, limit := range []int{1, 3, 7, 8} {
-		ids, pages := all(t, s, wire.ListRequest{UserID: user}, limit)
+		ids, pages := all(t, s, archive.ListRequest{UserID: user}, limit)
 		equalIDs(t, fmt.Sprintf("user pages of %d", limit), ids, want)
 		if max := (7+limit-1)/limit + 1; pages > max {
 			t.Fatalf("limit %d: %d pages, want at most %d", limit, pages, max)
 		}
-		ids, _ = all(t, s, wire.ListRequest{VendorID: vendor}, limit)
+		ids, _ = all(t, s, archive.ListRequest{VendorID: vendor}, limit)
 		equalIDs(t, fmt.Sprintf("vendor pages of %d", limit), ids, want)
 	}
-	p, err := s.List(ctx(t), wire.ListRequest{UserID: user, Limit: 3})
+	p, err := s.List(ctx(t), archive.ListRequest{UserID: user, Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,11 +267,11 @@ func testVendorMonths(t *testing.T, s app.Store) {
 		put(t, s, b)
 	}
 	for _, limit := range []int{1, 2, 3, 10, 50} {
-		ids, _ := all(t, s, wire.ListRequest{VendorID: vendor}, limit)
+		ids, _ := all(t, s, archive.ListRequest{VendorID: vendor}, limit)
 		equalIDs(t, fmt.Sprintf("vendor months, pages of %d", limit), ids, want)
 	}
 	from, to := base.AddDate(0, -3, 0), base.AddDate(0, -1, 0)
-	ids, _ := all(t, s, wire.ListRequest{VendorID: vendor, From: &from, To: &to}, 1)
+	ids, _ := all(t, s, archive.ListRequest{VendorID: vendor, From: &from, To: &to}, 1)
 	// start in [base-3 months, base-1 month): i = 3 (base-1m-1d), 4, 5, 6 (base-3m)
 	equalIDs(t, "vendor months window", ids, want[3:7])
 }
@@ -288,15 +288,15 @@ func testFilters(t *testing.T, s app.Store) {
 	from, to := base.Add(-4*24*time.Hour), base.Add(-24*time.Hour)
 	for _, c := range []struct {
 		name string
-		r    wire.ListRequest
+		r    archive.ListRequest
 		want []string
 	}{
-		{"status", wire.ListRequest{UserID: user, Status: booking.StatusAvailed}, []string{ids[0], ids[3]}},
-		{"from inclusive", wire.ListRequest{UserID: user, From: &from}, ids[:5]},
-		{"to exclusive", wire.ListRequest{UserID: user, To: &to}, ids[2:]},
-		{"from to", wire.ListRequest{VendorID: vendor, From: &from, To: &to}, ids[2:5]},
-		{"from to status", wire.ListRequest{VendorID: vendor, From: &from, To: &to, Status: booking.StatusNoShow}, ids[2:3]},
-		{"nothing", wire.ListRequest{UserID: user, Status: booking.StatusFailed, From: &from, To: &to}, nil},
+		{"status", archive.ListRequest{UserID: user, Status: booking.StatusAvailed}, []string{ids[0], ids[3]}},
+		{"from inclusive", archive.ListRequest{UserID: user, From: &from}, ids[:5]},
+		{"to exclusive", archive.ListRequest{UserID: user, To: &to}, ids[2:]},
+		{"from to", archive.ListRequest{VendorID: vendor, From: &from, To: &to}, ids[2:5]},
+		{"from to status", archive.ListRequest{VendorID: vendor, From: &from, To: &to, Status: booking.StatusNoShow}, ids[2:3]},
+		{"nothing", archive.ListRequest{UserID: user, Status: booking.StatusFailed, From: &from, To: &to}, nil},
 	} {
 		for _, limit := range []int{1, 50} {
 			got, _ := all(t, s, c.r, limit)
@@ -312,19 +312,19 @@ func testViews(t *testing.T, s app.Store) {
 	b3 := Booking("b3-"+u2, u2, v1, base.Add(-2*time.Hour), booking.StatusCancelled, 1)
 	put(t, s, b1, b2, b3)
 	for _, c := range []struct {
-		r    wire.ListRequest
+		r    archive.ListRequest
 		want []string
 	}{
-		{wire.ListRequest{UserID: u1}, []string{b1.ID, b2.ID}},
-		{wire.ListRequest{UserID: u2}, []string{b3.ID}},
-		{wire.ListRequest{VendorID: v1}, []string{b1.ID, b3.ID}},
-		{wire.ListRequest{VendorID: v2}, []string{b2.ID}},
-		{wire.ListRequest{UserID: ID("nobody")}, nil},
+		{archive.ListRequest{UserID: u1}, []string{b1.ID, b2.ID}},
+		{archive.ListRequest{UserID: u2}, []string{b3.ID}},
+		{archive.ListRequest{VendorID: v1}, []string{b1.ID, b3.ID}},
+		{archive.ListRequest{VendorID: v2}, []string{b2.ID}},
+		{archive.ListRequest{UserID: ID("nobody")}, nil},
 	} {
 		got, _ := all(t, s, c.r, 10)
 		equalIDs(t, fmt.Sprintf("%+v", c.r), got, c.want)
 	}
-	p, err := s.List(ctx(t), wire.ListRequest{VendorID: v1, Limit: 10})
+	p, err := s.List(ctx(t), archive.ListRequest{VendorID: v1, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func testNotFound(t *testing.T, s app.Store) {
 
 func testBadCursor(t *testing.T, s app.Store) {
 	for _, c := range []string{"garbage!", "Zm9v", "cGcxfHh8eQ"} {
-		_, err := s.List(ctx(t), wire.ListRequest{UserID: ID("u"), Cursor: c, Limit: 5})
+		_, err := s.List(ctx(t), archive.ListRequest{UserID: ID("u"), Cursor: c, Limit: 5})
 		ae, ok := apperr.As(err)
 		if !ok || ae.Code != apperr.InvalidInput || ae.Details["field"] != "cursor" {
 			t.Fatalf("cursor %q: %v, want invalid_input on field cursor", c, err)

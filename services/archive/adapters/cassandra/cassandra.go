@@ -23,7 +23,7 @@ import (
 
 	"github.com/gocql/gocql"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/archive"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/archive/app"
 )
@@ -290,21 +290,21 @@ func (s *Store) Get(ctx context.Context, id string) (booking.Booking, error) {
 // first, a page at a time until the page is full. The status filter runs
 // server-side inside one partition (ALLOW FILTERING bounded by the
 // partition key), so a page may need several round trips.
-func (s *Store) List(ctx context.Context, r wire.ListRequest) (wire.Page, error) {
+func (s *Store) List(ctx context.Context, r archive.ListRequest) (archive.Page, error) {
 	cur, err := decodeCursor(r.Cursor)
 	if err != nil {
-		return wire.Page{}, err
+		return archive.Page{}, err
 	}
 	buckets := []int{0} // a user's one partition
 	if r.UserID != "" && cur.ok && cur.month != 0 {
-		return wire.Page{}, app.BadCursor()
+		return archive.Page{}, app.BadCursor()
 	}
 	if r.VendorID != "" {
 		if buckets, err = s.months(ctx, r, cur); err != nil {
-			return wire.Page{}, err
+			return archive.Page{}, err
 		}
 	}
-	page := wire.Page{Items: []booking.Booking{}}
+	page := archive.Page{Items: []booking.Booking{}}
 	for i, bucket := range buckets {
 		var state []byte
 		if cur.ok && i == 0 {
@@ -318,16 +318,16 @@ func (s *Store) List(ctx context.Context, r wire.ListRequest) (wire.Page, error)
 				var b booking.Booking
 				if err := json.Unmarshal([]byte(data), &b); err != nil {
 					_ = it.Close()
-					return wire.Page{}, fmt.Errorf("cassandra: decode booking: %w", err)
+					return archive.Page{}, fmt.Errorf("cassandra: decode booking: %w", err)
 				}
 				page.Items = append(page.Items, b)
 			}
 			next := it.PageState()
 			if err := it.Close(); err != nil {
 				if cur.ok && isInvalid(err) {
-					return wire.Page{}, app.BadCursor()
+					return archive.Page{}, app.BadCursor()
 				}
-				return wire.Page{}, fmt.Errorf("cassandra: list: %w", err)
+				return archive.Page{}, fmt.Errorf("cassandra: list: %w", err)
 			}
 			if len(next) == 0 {
 				break // this partition is done
@@ -350,7 +350,7 @@ func (s *Store) List(ctx context.Context, r wire.ListRequest) (wire.Page, error)
 
 // months are the vendor's partitions the request can see, newest first,
 // starting at the cursor's.
-func (s *Store) months(ctx context.Context, r wire.ListRequest, cur cursor) ([]int, error) {
+func (s *Store) months(ctx context.Context, r archive.ListRequest, cur cursor) ([]int, error) {
 	stmt := `SELECT month FROM ` + s.ks + `.vendor_months WHERE vendor_id = ?`
 	args := []any{r.VendorID}
 	if r.From != nil {
@@ -383,7 +383,7 @@ func (s *Store) months(ctx context.Context, r wire.ListRequest, cur cursor) ([]i
 	return out, nil
 }
 
-func (s *Store) listStmt(r wire.ListRequest, month int) (string, []any) {
+func (s *Store) listStmt(r archive.ListRequest, month int) (string, []any) {
 	stmt := `SELECT data FROM ` + s.ks + `.bookings_by_user WHERE user_id = ?`
 	args := []any{r.UserID}
 	if r.VendorID != "" {

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	wire "github.com/slotmesh/slotmesh/contracts/archive"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/archive/adapters/archivetest"
 	"github.com/slotmesh/slotmesh/services/archive/adapters/cassandra"
@@ -184,7 +184,7 @@ func rows(t *testing.T, ids ...string) [][]any {
 	return out
 }
 
-func ids(p wire.Page) []string {
+func ids(p archive.Page) []string {
 	var out []string
 	for _, b := range p.Items {
 		out = append(out, b.ID)
@@ -199,11 +199,11 @@ func TestListUserRecorded(t *testing.T) {
 		{rows: rows(t, "b-1")},
 	}}
 	s := cassandra.New(rec, "archive")
-	p1, err := s.List(ctx, wire.ListRequest{UserID: "u-1", Limit: 2})
+	p1, err := s.List(ctx, archive.ListRequest{UserID: "u-1", Limit: 2})
 	if err != nil || fmt.Sprint(ids(p1)) != "[b-3 b-2]" || p1.NextCursor == "" {
 		t.Fatalf("page 1: %v %q %v", ids(p1), p1.NextCursor, err)
 	}
-	p2, err := s.List(ctx, wire.ListRequest{UserID: "u-1", Limit: 2, Cursor: p1.NextCursor})
+	p2, err := s.List(ctx, archive.ListRequest{UserID: "u-1", Limit: 2, Cursor: p1.NextCursor})
 	if err != nil || fmt.Sprint(ids(p2)) != "[b-1]" || p2.NextCursor != "" {
 		t.Fatalf("page 2: %v %q %v", ids(p2), p2.NextCursor, err)
 	}
@@ -213,7 +213,7 @@ func TestListUserRecorded(t *testing.T) {
 func TestListVendorRecorded(t *testing.T) {
 	ctx := context.Background()
 	from, to := start.AddDate(0, -2, 0), start.AddDate(0, 0, 1)
-	r := wire.ListRequest{VendorID: "v-1", From: &from, To: &to, Status: booking.StatusAvailed, Limit: 3}
+	r := archive.ListRequest{VendorID: "v-1", From: &from, To: &to, Status: booking.StatusAvailed, Limit: 3}
 	rec := &recorder{t: t, pages: []page{
 		{rows: [][]any{{202603}, {202602}, {202601}}},     // the vendor's months in the window
 		{rows: rows(t, "b-march-2"), state: []byte("m1")}, // a short page: the status filter skipped rows
@@ -245,7 +245,7 @@ func TestListVendorRecorded(t *testing.T) {
 func TestListBadCursor(t *testing.T) {
 	ctx := context.Background()
 	s := cassandra.New(&recorder{t: t, pages: []page{{rows: [][]any{{202602}}}}}, "archive")
-	for _, r := range []wire.ListRequest{
+	for _, r := range []archive.ListRequest{
 		{UserID: "u-1", Limit: 2, Cursor: "not base64 !"},
 		{UserID: "u-1", Limit: 2, Cursor: base64.RawURLEncoding.EncodeToString([]byte("pg1|1|x"))},
 		{UserID: "u-1", Limit: 2, Cursor: base64.RawURLEncoding.EncodeToString([]byte("cq1|202603|"))},   // a vendor cursor

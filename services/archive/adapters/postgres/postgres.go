@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	wire "github.com/slotmesh/slotmesh/contracts/archive"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/archive/app"
 	pg "github.com/slotmesh/slotmesh/services/internal/platform/postgres"
@@ -73,7 +73,7 @@ func (s *Store) Get(ctx context.Context, id string) (booking.Booking, error) {
 
 // List pages by (start_at, id) descending from the cursor's position, on
 // the user or vendor index.
-func (s *Store) List(ctx context.Context, r wire.ListRequest) (wire.Page, error) {
+func (s *Store) List(ctx context.Context, r archive.ListRequest) (archive.Page, error) {
 	col, key := "user_id", r.UserID
 	if r.VendorID != "" {
 		col, key = "vendor_id", r.VendorID
@@ -96,7 +96,7 @@ func (s *Store) List(ctx context.Context, r wire.ListRequest) (wire.Page, error)
 	if r.Cursor != "" {
 		start, id, err := decodeCursor(r.Cursor)
 		if err != nil {
-			return wire.Page{}, err
+			return archive.Page{}, err
 		}
 		args = append(args, start, id)
 		where = append(where, fmt.Sprintf("(start_at, id) < ($%d, $%d)", len(args)-1, len(args)))
@@ -106,10 +106,10 @@ func (s *Store) List(ctx context.Context, r wire.ListRequest) (wire.Page, error)
 		` ORDER BY start_at DESC, id DESC LIMIT $` + strconv.Itoa(len(args))
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
-		return wire.Page{}, fmt.Errorf("archive: list: %w", err)
+		return archive.Page{}, fmt.Errorf("archive: list: %w", err)
 	}
 	defer rows.Close()
-	page := wire.Page{Items: []booking.Booking{}}
+	page := archive.Page{Items: []booking.Booking{}}
 	var lastStart time.Time
 	var lastID string
 	for rows.Next() {
@@ -117,7 +117,7 @@ func (s *Store) List(ctx context.Context, r wire.ListRequest) (wire.Page, error)
 		var start time.Time
 		var id string
 		if err := rows.Scan(&data, &start, &id); err != nil {
-			return wire.Page{}, fmt.Errorf("archive: list: %w", err)
+			return archive.Page{}, fmt.Errorf("archive: list: %w", err)
 		}
 		if len(page.Items) == r.Limit {
 			page.NextCursor = encodeCursor(lastStart, lastID)
@@ -125,13 +125,13 @@ func (s *Store) List(ctx context.Context, r wire.ListRequest) (wire.Page, error)
 		}
 		var b booking.Booking
 		if err := json.Unmarshal(data, &b); err != nil {
-			return wire.Page{}, fmt.Errorf("archive: decode booking %s: %w", id, err)
+			return archive.Page{}, fmt.Errorf("archive: decode booking %s: %w", id, err)
 		}
 		page.Items = append(page.Items, b)
 		lastStart, lastID = start, id
 	}
 	if err := rows.Err(); err != nil {
-		return wire.Page{}, fmt.Errorf("archive: list: %w", err)
+		return archive.Page{}, fmt.Errorf("archive: list: %w", err)
 	}
 	return page, nil
 }

@@ -5,7 +5,7 @@ package endpoints
 import (
 	"context"
 
-	wire "github.com/slotmesh/slotmesh/contracts/archive"
+	"github.com/slotmesh/slotmesh/contracts/archive"
 	"github.com/slotmesh/slotmesh/contracts/booking"
 	"github.com/slotmesh/slotmesh/services/archive/app"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
@@ -14,8 +14,8 @@ import (
 // List returns every endpoint of the archive service.
 func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 	return []platform.Endpoint{
-		platform.Handle("list", o, a.List),
-		platform.Handle("get", o, func(ctx context.Context, r wire.GetRequest) (booking.Booking, error) {
+		platform.Handle(archive.OpList, o, a.List),
+		platform.Handle(archive.OpGet, o, func(ctx context.Context, r archive.GetRequest) (booking.Booking, error) {
 			return a.Get(ctx, r.ID)
 		}),
 	}

@@ -5,31 +5,31 @@ import (
 	"context"
 
 	"github.com/nats-io/nats.go"
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/services/booking/domain"
 )
 
 // Client implements app.Payments.
-type Client struct{ c *wire.Client }
+type Client struct{ c *payment.Client }
 
 // New returns a client on nc.
-func New(nc *nats.Conn) *Client { return &Client{c: wire.NewClient(nc)} }
+func New(nc *nats.Conn) *Client { return &Client{c: payment.NewClient(nc)} }
 
 // Charge takes a deposit; a decline is a status.
 func (c *Client) Charge(ctx context.Context, key, bookingID, userID string, amount int64, currency, method string) (string, string, error) {
-	p, err := c.c.Charge(ctx, wire.ChargeRequest{Key: key, BookingID: bookingID, UserID: userID, Amount: amount, Currency: currency, PaymentMethod: method})
+	p, err := c.c.Charge(ctx, payment.ChargeRequest{Key: key, BookingID: bookingID, UserID: userID, Amount: amount, Currency: currency, PaymentMethod: method})
 	return p.Status, p.DeclineCode, err
 }
 
 // Refund gives money back; the status says whether it went.
 func (c *Client) Refund(ctx context.Context, key, chargeKey string, amount int64, reason string) (string, error) {
-	r, err := c.c.Refund(ctx, wire.RefundRequest{Key: key, ChargeKey: chargeKey, Amount: amount, Reason: reason})
+	r, err := c.c.Refund(ctx, payment.RefundRequest{Key: key, ChargeKey: chargeKey, Amount: amount, Reason: reason})
 	return r.Status, err
 }
 
 // Void makes sure key ends up not charged.
 func (c *Client) Void(ctx context.Context, key, bookingID, reason string) (string, error) {
-	p, err := c.c.Void(ctx, wire.VoidRequest{Key: key, BookingID: bookingID, Reason: reason})
+	p, err := c.c.Void(ctx, payment.VoidRequest{Key: key, BookingID: bookingID, Reason: reason})
 	return p.Status, err
 }
 
@@ -44,11 +44,11 @@ func (c *Client) Charges(ctx context.Context, bookingID string) ([]domain.Charge
 	byID := make(map[string]int, len(l.Payments))
 	var out []domain.Charge
 	for _, p := range l.Payments {
-		if p.Status != wire.StatusSucceeded && p.Status != wire.StatusRefunded {
+		if p.Status != payment.StatusSucceeded && p.Status != payment.StatusRefunded {
 			continue
 		}
 		left := p.Amount - p.Refunded
-		if p.Status != wire.StatusSucceeded {
+		if p.Status != payment.StatusSucceeded {
 			left = 0
 		}
 		byID[p.ID] = len(out)
@@ -60,7 +60,7 @@ func (c *Client) Charges(ctx context.Context, bookingID string) ([]domain.Charge
 			continue
 		}
 		out[i].Refunds[r.Key] = r.Amount
-		if r.Status == wire.StatusPending { // refunds share the payment statuses' "pending"
+		if r.Status == payment.StatusPending { // refunds share the payment statuses' "pending"
 			out[i].Left -= r.Amount
 		}
 	}

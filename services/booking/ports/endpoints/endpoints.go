@@ -27,23 +27,23 @@ func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 		}
 	}
 	return []platform.Endpoint{
-		platform.Handle("availability", o, a.Availability),
-		platform.Handle("create", o, func(ctx context.Context, r booking.CreateRequest) (booking.Booking, error) {
+		platform.Handle(booking.OpAvailability, o, a.Availability),
+		platform.Handle(booking.OpCreate, o, func(ctx context.Context, r booking.CreateRequest) (booking.Booking, error) {
 			b, err := a.Create(ctx, app.CreateCommand{Caller: caller(ctx), Request: r})
 			return app.ToWire(b), err
 		}),
-		platform.Handle("get", o, func(ctx context.Context, r booking.GetRequest) (booking.Booking, error) {
+		platform.Handle(booking.OpGet, o, func(ctx context.Context, r booking.GetRequest) (booking.Booking, error) {
 			b, err := a.Get(ctx, natsrpc.Actor(ctx), r.ID)
 			return app.ToWire(b), err
 		}),
-		platform.Handle("update", o, func(ctx context.Context, r booking.UpdateRequest) (booking.Booking, error) {
+		platform.Handle(booking.OpUpdate, o, func(ctx context.Context, r booking.UpdateRequest) (booking.Booking, error) {
 			b, err := a.Update(ctx, app.UpdateCommand{Caller: caller(ctx), Request: r})
 			return app.ToWire(b), err
 		}),
-		platform.Handle("cancel", o, end(a.Cancel)),
-		platform.Handle("avail", o, end(a.Avail)),
-		platform.Handle("noshow", o, end(a.NoShow)),
-		platform.Handle("list", o, func(ctx context.Context, r booking.ListRequest) (booking.Page, error) {
+		platform.Handle(booking.OpCancel, o, end(a.Cancel)),
+		platform.Handle(booking.OpAvail, o, end(a.Avail)),
+		platform.Handle(booking.OpNoShow, o, end(a.NoShow)),
+		platform.Handle(booking.OpList, o, func(ctx context.Context, r booking.ListRequest) (booking.Page, error) {
 			items, next, err := a.List(ctx, natsrpc.Actor(ctx), r)
 			out := booking.Page{Items: make([]booking.Booking, len(items)), NextCursor: next}
 			for i, b := range items {
@@ -51,7 +51,7 @@ func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 			}
 			return out, err
 		}),
-		platform.Handle("scan", o, func(ctx context.Context, r booking.ScanRequest) (booking.ScanPage, error) {
+		platform.Handle(booking.OpScan, o, func(ctx context.Context, r booking.ScanRequest) (booking.ScanPage, error) {
 			items, next, total, err := a.Scan(ctx, r)
 			out := booking.ScanPage{Items: make([]booking.Booking, len(items)), NextCursor: next, Total: total}
 			for i, b := range items {

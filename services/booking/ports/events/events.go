@@ -1,18 +1,17 @@
 // Package events is the booking service's inbound event port: durable
-// JetStream consumers of vendor facts and payment outcomes, and the sweeper.
+// JetStream consumers of vendor facts and payment outcomes.
 package events
 
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/payment"
-	wire "github.com/slotmesh/slotmesh/contracts/vendors"
-	"github.com/slotmesh/slotmesh/services/booking/adapters/vendors"
+	"github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/services/booking/adapters/vendorfacts"
 	"github.com/slotmesh/slotmesh/services/booking/app"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 )
@@ -28,23 +27,23 @@ func Start(ctx context.Context, js jetstream.JetStream, a *app.App, log *slog.Lo
 	facts, err := platform.Consume(ctx, js, platform.ConsumerSpec{
 		Stream:  contracts.StreamVendor,
 		Durable: DurableVendorFacts,
-		Filters: []string{wire.EventVendorCreated, wire.EventVendorUpdated, wire.EventUnitsChanged},
+		Filters: []string{vendors.EventVendorCreated, vendors.EventVendorUpdated, vendors.EventUnitsChanged},
 		Workers: 8, // vendors are independent; one vendor's events stay in order
 		Log:     log,
 		Handle: func(ctx context.Context, e contracts.Event) error {
 			switch e.Type {
-			case wire.EventUnitsChanged:
-				var d wire.UnitsChanged
+			case vendors.EventUnitsChanged:
+				var d vendors.UnitsChanged
 				if err := e.Decode(&d); err != nil {
 					return apperr.E(apperr.InvalidInput, "units event: %v", err)
 				}
-				return a.ApplyUnits(ctx, d.VendorID, d.Version, vendors.Units(d.Units))
+				return a.ApplyUnits(ctx, d.VendorID, d.Version, vendorfacts.Units(d.Units))
 			default:
-				var d wire.VendorChanged
+				var d vendors.VendorChanged
 				if err := e.Decode(&d); err != nil {
 					return apperr.E(apperr.InvalidInput, "vendor event: %v", err)
 				}
-				v, err := vendors.Vendor(d.Vendor)
+				v, err := vendorfacts.Vendor(d.Vendor)
 				if err != nil {
 					return apperr.E(apperr.InvalidInput, "%v", err)
 				}
@@ -76,22 +75,4 @@ func Start(ctx context.Context, js jetstream.JetStream, a *app.App, log *slog.Lo
 		return nil, err
 	}
 	return func() { pays.Stop(); facts.Stop() }, nil
-}
-
-// Sweep runs a.Sweep every interval until ctx ends.
-func Sweep(ctx context.Context, a *app.App, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if s, err := a.Sweep(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("sweep failed", "error", err)
-		} else if s.Total() > 0 {
-			log.Debug("swept", "expired", s.Expired, "abandoned", s.Abandoned, "paid", s.Paid, "failed", s.Failed, "stuck", s.Stuck)
-		}
-	}
 }

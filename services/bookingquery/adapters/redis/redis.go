@@ -10,7 +10,7 @@ import (
 	"math"
 
 	"github.com/slotmesh/slotmesh/contracts/booking"
-	"github.com/slotmesh/slotmesh/services/bookings/app"
+	"github.com/slotmesh/slotmesh/services/bookingquery/app"
 	"github.com/slotmesh/slotmesh/services/internal/platform/cache"
 )
 

@@ -2,14 +2,15 @@
 package endpoints
 
 import (
-	"github.com/slotmesh/slotmesh/services/bookings/app"
+	"github.com/slotmesh/slotmesh/contracts/bookingquery"
+	"github.com/slotmesh/slotmesh/services/bookingquery/app"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 )
 
 // List returns every endpoint of booking management.
 func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 	return []platform.Endpoint{
-		platform.Handle("user", o, a.User),
-		platform.Handle("vendor", o, a.Vendor),
+		platform.Handle(bookingquery.OpUser, o, a.User),
+		platform.Handle(bookingquery.OpVendor, o, a.Vendor),
 	}
 }

@@ -12,6 +12,8 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
+	"github.com/slotmesh/slotmesh/services/internal/backoff"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 )
 
@@ -97,20 +99,32 @@ func Consume(ctx context.Context, spec ConsumerSpec) (*Consumer, error) {
 	return c, nil
 }
 
+// Back-offs of the consumer loop, each wait drawn over [d/2, d) so members
+// retrying one outage do not come back in step.
+var (
+	// retry: between failed runs of a handler and failed dead-letter
+	// writes, 100 ms doubling to 5 s.
+	retry = backoff.Exp{Min: 100 * time.Millisecond, Max: 5 * time.Second, Jitter: 0.5}
+	// fetchRetry: between failed fetches in a row, 1 s doubling to 10 s.
+	fetchRetry = backoff.Exp{Min: time.Second, Max: 10 * time.Second, Jitter: 0.5}
+)
+
 func (c *Consumer) loop(ctx context.Context, r *kafkago.Reader, spec ConsumerSpec, dlq string) {
 	log := spec.Log.With("group", spec.Group)
-	for {
+	for fails := 0; ; {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
+			fails++
 			log.Warn("kafka fetch failed; retrying", platform.KeyError, err)
-			if !sleep(ctx, time.Second) {
+			if !clock.Sleep(ctx, fetchRetry.Next(fails)) {
 				return
 			}
 			continue
 		}
+		fails = 0
 		if !c.handle(ctx, m, spec, dlq, log) {
 			return // stopping: not committed, the next member gets it again
 		}
@@ -128,7 +142,6 @@ func (c *Consumer) loop(ctx context.Context, r *kafkago.Reader, spec ConsumerSpe
 func (c *Consumer) handle(ctx context.Context, m kafkago.Message, spec ConsumerSpec, dlq string, log *slog.Logger) bool {
 	from := m.Topic + "/" + strconv.Itoa(m.Partition) + "/" + strconv.FormatInt(m.Offset, 10)
 	e, err := Decode(m)
-	wait := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		if err == nil {
 			err = spec.Handle(ctx, e)
@@ -144,10 +157,9 @@ func (c *Consumer) handle(ctx context.Context, m kafkago.Message, spec ConsumerS
 		if attempt == 1 || attempt%10 == 0 {
 			log.Warn("event handler failed; retrying", "from", from, platform.KeyEventID, e.ID, "attempt", attempt, platform.KeyError, err)
 		}
-		if !sleep(ctx, wait) {
+		if !clock.Sleep(ctx, retry.Next(attempt)) {
 			return false
 		}
-		wait = min(wait*2, 5*time.Second)
 		err = nil
 	}
 }
@@ -157,7 +169,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, dlq, from 
 	d := kafkago.Message{Topic: dlq, Key: m.Key, Value: m.Value, Headers: append(append([]kafkago.Header(nil), m.Headers...),
 		kafkago.Header{Key: contracts.HeaderDeadReason, Value: []byte(reason.Error())},
 		kafkago.Header{Key: contracts.HeaderDeadFrom, Value: []byte(from)})}
-	for wait := 100 * time.Millisecond; ; wait = min(wait*2, 5*time.Second) {
+	for attempt := 1; ; attempt++ {
 		err := c.dead.WriteMessages(ctx, d)
 		if err == nil {
 			return true
@@ -166,7 +178,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, dlq, from 
 			return false
 		}
 		log.Warn("dead-letter write failed; retrying", platform.KeyError, err)
-		if !sleep(ctx, wait) {
+		if !clock.Sleep(ctx, retry.Next(attempt)) {
 			return false
 		}
 	}
@@ -183,15 +195,4 @@ func (c *Consumer) Stop() error {
 	}
 	errs = append(errs, c.dead.Close())
 	return errors.Join(errs...)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/services/internal/platform/kafka"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -101,19 +102,15 @@ func TestConsumeRetriesInPlaceAndDeadLetters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Stop()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	poll.Eventually(t, 30*time.Second, fmt.Sprintf("%d events handled", n-1), func() error {
 		mu.Lock()
 		got := len(seen)
 		mu.Unlock()
-		if got == n-1 {
-			break
+		if got != n-1 {
+			return fmt.Errorf("handled %d of %d events", got, n-1)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("handled %d of %d events", got, n-1)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 	mu.Lock()
 	if failures != 3 || seen["e-00042"] != 1 || seen["e-00099"] != 0 || len(outOfOrder) > 0 {
 		t.Fatalf("failures=%d e42=%d e99=%d out of order %v", failures, seen["e-00042"], seen["e-00099"], outOfOrder)

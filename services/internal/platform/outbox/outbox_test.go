@@ -21,6 +21,7 @@ import (
 	"github.com/slotmesh/slotmesh/services/internal/platform/outbox"
 	"github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 const (
@@ -121,9 +122,11 @@ func (r *rig) counts(t testing.TB) (pending, total int) {
 // waitDrained polls until the outbox holds total rows and none is pending.
 func (r *rig) waitDrained(t testing.TB, total int, within time.Duration) {
 	t.Helper()
-	poll(t, within, fmt.Sprintf("%d outbox rows published", total), func() bool {
-		p, n := r.counts(t)
-		return p == 0 && n == total
+	poll.Eventually(t, within, fmt.Sprintf("%d outbox rows published", total), func() error {
+		if p, n := r.counts(t); p != 0 || n != total {
+			return fmt.Errorf("%d rows, %d of them pending", n, p)
+		}
+		return nil
 	})
 }
 
@@ -233,9 +236,20 @@ func mustPayload(t testing.TB, e contracts.Event) payload {
 // just after the mark commits) and fails if it overshoots.
 func waitPublished(t testing.TB, who string, relay *outbox.Relay, want int64) {
 	t.Helper()
-	poll(t, 10*time.Second, fmt.Sprintf("%s to count %d published", who, want), func() bool { return relay.Published() >= want })
+	poll.Eventually(t, 10*time.Second, fmt.Sprintf("%s to count %d published", who, want), published(relay, want))
 	if got := relay.Published(); got != want {
 		t.Fatalf("%s: Published() = %d, want %d", who, got, want)
+	}
+}
+
+// published is a condition for poll.Eventually: relay has counted at least
+// want events published.
+func published(relay *outbox.Relay, want int64) func() error {
+	return func() error {
+		if got := relay.Published(); got < want {
+			return fmt.Errorf("%d of %d published", got, want)
+		}
+		return nil
 	}
 }
 
@@ -270,20 +284,6 @@ func (r *running) stop(t testing.TB) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Errorf("relay did not stop within 15s of cancel")
-	}
-}
-
-// poll calls cond until it holds, failing the test at the deadline.
-func poll(t testing.TB, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
-		}
-		<-tick.C
 	}
 }
 
@@ -526,7 +526,12 @@ func TestTwoRelaysOneLeader(t *testing.T) {
 	r.waitDrained(t, n, 30*time.Second)
 	assertOrdered(t, r.assertExactlyOnce(t, want[:n]))
 	// Published is counted just after the mark commits: wait for it.
-	poll(t, 10*time.Second, "the relays to count what they marked", func() bool { return a.Published()+b.Published() >= n })
+	poll.Eventually(t, 10*time.Second, "the relays to count what they marked", func() error {
+		if got := a.Published() + b.Published(); got < n {
+			return fmt.Errorf("%d of %d counted", got, n)
+		}
+		return nil
+	})
 	pa, pb := a.Published(), b.Published()
 	if pa+pb != n {
 		t.Fatalf("relays marked %d + %d rows, want %d in all", pa, pb, n)
@@ -576,14 +581,19 @@ func TestNATSRestart(t *testing.T) {
 			want := events(t, "agg", 0, 3*n)
 			r.commitEach(t, 10, want[:n])
 			relay.Notify()
-			poll(t, 10*time.Second, "the relay to publish something", func() bool { return relay.Published() > 0 })
+			poll.Eventually(t, 10*time.Second, "the relay to publish something", published(relay.Relay, 1))
 
 			r.nats.Stop()
-			poll(t, 10*time.Second, "the relay's client to see the outage", func() bool { return !nc.IsConnected() })
+			poll.Eventually(t, 10*time.Second, "the relay's client to see the outage", func() error {
+				if nc.IsConnected() {
+					return errors.New("still connected")
+				}
+				return nil
+			})
 			r.commitEach(t, 10, want[n:2*n])
 			relay.Notify()
 			if tc.opts != nil { // publishes fail at once: see the relay hit the outage
-				poll(t, 10*time.Second, "a failed round", func() bool { return logs.count("outbox relay: round failed") > 0 })
+				poll.Eventually(t, 10*time.Second, "a failed round", logs.logged("outbox relay: round failed"))
 			}
 			r.nats.Start(t)
 			r.commitEach(t, 10, want[2*n:])
@@ -640,7 +650,7 @@ func TestRoundErrorsAreLoggedAndRetried(t *testing.T) {
 	want := events(t, "agg", 0, 20)
 	r.commit(t, want...)
 	relay.Notify()
-	poll(t, 20*time.Second, "a logged failed round", func() bool { return logs.count("outbox relay: round failed") > 0 })
+	poll.Eventually(t, 20*time.Second, "a logged failed round", logs.logged("outbox relay: round failed"))
 	if p, _ := r.counts(t); p != len(want) {
 		t.Fatalf("%d pending while the stream is missing, want %d", p, len(want))
 	}
@@ -678,6 +688,16 @@ func (h *recorder) count(msg string) int {
 	return h.msgs[msg]
 }
 
+// logged is a condition for poll.Eventually: msg was logged.
+func (h *recorder) logged(msg string) func() error {
+	return func() error {
+		if h.count(msg) == 0 {
+			return fmt.Errorf("%q not logged yet", msg)
+		}
+		return nil
+	}
+}
+
 // BenchmarkRelayThroughput measures one relay publishing and marking a
 // backlog of b.N events (inserted before the timer starts, 500 per
 // transaction). Run it with
@@ -698,7 +718,7 @@ func BenchmarkRelayThroughput(b *testing.B) {
 			b.ResetTimer()
 			began := time.Now()
 			run := start(b, relay)
-			poll(b, 5*time.Minute, "the backlog to drain", func() bool { return relay.Published() >= int64(b.N) })
+			poll.Eventually(b, 5*time.Minute, "the backlog to drain", published(relay, int64(b.N)))
 			elapsed := time.Since(began)
 			b.StopTimer()
 
@@ -723,7 +743,12 @@ func TestLeaderLosesLock(t *testing.T) {
 	want := events(t, "agg", 0, 400)
 	r.commitEach(t, 10, want[:100])
 	r.waitDrained(t, 100, 10*time.Second)
-	poll(t, 10*time.Second, "the relays to count what they marked", func() bool { return a.Published()+b.Published() >= 100 })
+	poll.Eventually(t, 10*time.Second, "the relays to count what they marked", func() error {
+		if got := a.Published() + b.Published(); got < 100 {
+			return fmt.Errorf("%d of 100 counted", got)
+		}
+		return nil
+	})
 
 	// Kill the session holding the advisory lock.
 	var killed bool
@@ -731,11 +756,16 @@ func TestLeaderLosesLock(t *testing.T) {
 		WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&killed); err != nil || !killed {
 		t.Fatalf("terminate the lock holder: %v %v", killed, err)
 	}
-	poll(t, 10*time.Second, "a new lock holder", func() bool {
+	poll.Eventually(t, 10*time.Second, "a new lock holder", func() error {
 		var n int
-		_ = r.pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
-			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n)
-		return n == 1
+		if err := r.pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n); err != nil {
+			return err
+		}
+		if n != 1 {
+			return fmt.Errorf("%d advisory locks held", n)
+		}
+		return nil
 	})
 	pa, pb := a.Published(), b.Published()
 	for c := range slices.Chunk(want[100:], 5) {
@@ -744,8 +774,11 @@ func TestLeaderLosesLock(t *testing.T) {
 		b.Notify()
 	}
 	r.waitDrained(t, len(want), 30*time.Second)
-	poll(t, 10*time.Second, "the relays to count what they marked", func() bool {
-		return a.Published()-pa+b.Published()-pb >= int64(len(want)-100)
+	poll.Eventually(t, 10*time.Second, "the relays to count what they marked", func() error {
+		if got := a.Published() - pa + b.Published() - pb; got < int64(len(want)-100) {
+			return fmt.Errorf("%d of %d counted", got, len(want)-100)
+		}
+		return nil
 	})
 	da, db := a.Published()-pa, b.Published()-pb
 	if da > 0 && db > 0 {

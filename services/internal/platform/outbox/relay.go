@@ -13,6 +13,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/slotmesh/slotmesh/contracts"
+	"github.com/slotmesh/slotmesh/services/internal/backoff"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 )
 
 // RelayOptions tune a Relay; zero values take the defaults.
@@ -72,12 +74,11 @@ func (r *Relay) Published() int64 { return r.published.Load() }
 // Run relays until ctx ends. Errors (database or NATS down) are logged and
 // retried with back-off; Run returns only ctx's error or a test hook's.
 func (r *Relay) Run(ctx context.Context) error {
-	backoff := newBackoff(50*time.Millisecond, 5*time.Second)
-	for {
+	for fails := 0; ; {
 		before := r.published.Load()
 		err := r.lead(ctx)
 		if r.published.Load() > before {
-			backoff.reset() // it was working: retry soon
+			fails = 0 // it was working: retry soon
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -89,11 +90,16 @@ func (r *Relay) Run(ctx context.Context) error {
 		if err != nil {
 			r.o.Log.Warn("outbox relay: round failed", "schema", r.o.Schema, "error", err)
 		}
-		if !sleep(ctx, backoff.next()) {
+		fails++
+		if !clock.Sleep(ctx, retry.Next(fails)) {
 			return ctx.Err()
 		}
 	}
 }
+
+// retry is the back-off between failed rounds in a row: 50 ms doubling to
+// 5 s, each wait drawn over [d/2, d) so replicas do not retry in step.
+var retry = backoff.Exp{Min: 50 * time.Millisecond, Max: 5 * time.Second, Jitter: 0.5}
 
 type hookError struct{ err error }
 
@@ -117,7 +123,7 @@ func (r *Relay) lead(ctx context.Context) error {
 		if ok {
 			break
 		}
-		if !sleep(ctx, time.Second) { // a standby: another replica leads
+		if !clock.Sleep(ctx, time.Second) { // a standby: another replica leads
 			return ctx.Err()
 		}
 	}
@@ -254,29 +260,3 @@ func lockKey(schema string) int64 {
 	h.Write([]byte("slotmesh.outbox." + schema))
 	return int64(h.Sum64())
 }
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
-type backoff struct{ cur, min, max time.Duration }
-
-func newBackoff(min, max time.Duration) *backoff { return &backoff{min: min, max: max} }
-
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		b.cur = b.min
-	} else if b.cur *= 2; b.cur > b.max {
-		b.cur = b.max
-	}
-	return b.cur
-}
-
-func (b *backoff) reset() { b.cur = 0 }

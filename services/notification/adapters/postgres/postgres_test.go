@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/slotmesh/slotmesh/services/notification/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/notification/domain"
 	"github.com/slotmesh/slotmesh/testenv"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 func store(t *testing.T) *postgres.Store {
@@ -132,18 +134,15 @@ func TestLeaseAndFencing(t *testing.T) {
 		t.Fatalf("claim during the lease: %d rows, %v", len(again), err)
 	}
 	var second []domain.Delivery
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for len(second) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the row never came due again")
-		}
-		<-tick.C
+	poll.Eventually(t, 10*time.Second, "the row to come due again", func() error {
 		if second, err = s.Claim(ctx, time.Hour, 10); err != nil {
 			t.Fatal(err)
 		}
-	}
+		if len(second) == 0 {
+			return errors.New("nothing to claim")
+		}
+		return nil
+	})
 	if second[0].Attempts != 2 {
 		t.Fatalf("attempts %d, want 2", second[0].Attempts)
 	}

@@ -15,19 +15,19 @@ import (
 // List returns every endpoint of the notification service.
 func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 	return []platform.Endpoint{
-		platform.Handle("setwebhook", o, func(ctx context.Context, r notification.SetWebhookRequest) (notification.Webhook, error) {
+		platform.Handle(notification.OpSetWebhook, o, func(ctx context.Context, r notification.SetWebhookRequest) (notification.Webhook, error) {
 			w, err := a.SetWebhook(ctx, r)
 			return webhookToWire(w), err
 		}),
-		platform.Handle("getwebhook", o, func(ctx context.Context, r notification.WebhookRequest) (notification.Webhook, error) {
+		platform.Handle(notification.OpGetWebhook, o, func(ctx context.Context, r notification.WebhookRequest) (notification.Webhook, error) {
 			w, err := a.GetWebhook(ctx, r.VendorID)
 			return webhookToWire(w), err
 		}),
-		platform.Handle("deletewebhook", o, func(ctx context.Context, r notification.WebhookRequest) (notification.Deleted, error) {
+		platform.Handle(notification.OpDeleteWebhook, o, func(ctx context.Context, r notification.WebhookRequest) (notification.Deleted, error) {
 			err := a.DeleteWebhook(ctx, r.VendorID)
 			return notification.Deleted{Deleted: err == nil}, err
 		}),
-		platform.Handle("deadletters", o, func(ctx context.Context, r notification.DeadLettersRequest) (notification.DeliveryPage, error) {
+		platform.Handle(notification.OpDeadLetters, o, func(ctx context.Context, r notification.DeadLettersRequest) (notification.DeliveryPage, error) {
 			ds, next, err := a.DeadLetters(ctx, r)
 			page := notification.DeliveryPage{Items: make([]notification.Delivery, 0, len(ds)), NextCursor: next}
 			for _, d := range ds {
@@ -35,7 +35,7 @@ func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 			}
 			return page, err
 		}),
-		platform.Handle("replay", o, func(ctx context.Context, r notification.ReplayRequest) (notification.ReplayResponse, error) {
+		platform.Handle(notification.OpReplay, o, func(ctx context.Context, r notification.ReplayRequest) (notification.ReplayResponse, error) {
 			n, err := a.Replay(ctx, r)
 			return notification.ReplayResponse{Replayed: n}, err
 		}),

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/services/payment/app"
 )
 
@@ -52,7 +52,7 @@ func RunConformance(t *testing.T, newProvider func(t *testing.T) app.Provider, o
 		name string
 		run  func(t *testing.T, p app.Provider)
 	}{
-		{CaseVisaSucceeds, succeeds(wire.CardVisa)},
+		{CaseVisaSucceeds, succeeds(payment.CardVisa)},
 		{CaseMastercardSucceeds, succeeds("pm_card_mastercard")},
 		{CaseDeclinedDeclines, declinedDeclines},
 		{CaseSameKeySameRef, sameKeySameRef},
@@ -102,7 +102,7 @@ func succeeds(method string) func(t *testing.T, p app.Provider) {
 }
 
 func declinedDeclines(t *testing.T, p app.Provider) {
-	ref, decline := charge(t, p, key(t, "declined"), wire.CardDeclined)
+	ref, decline := charge(t, p, key(t, "declined"), payment.CardDeclined)
 	if ref != "" || decline == "" {
 		t.Fatalf("declined card: ref %q, decline %q; want a decline code and no ref", ref, decline)
 	}
@@ -110,8 +110,8 @@ func declinedDeclines(t *testing.T, p app.Provider) {
 
 func sameKeySameRef(t *testing.T, p app.Provider) {
 	k := key(t, "twice")
-	ref1, _ := charge(t, p, k, wire.CardVisa)
-	ref2, decline := charge(t, p, k, wire.CardVisa)
+	ref1, _ := charge(t, p, k, payment.CardVisa)
+	ref2, decline := charge(t, p, k, payment.CardVisa)
 	if ref1 == "" || ref2 != ref1 || decline != "" {
 		t.Fatalf("same key twice: refs %q and %q (decline %q); want one ref", ref1, ref2, decline)
 	}
@@ -119,15 +119,15 @@ func sameKeySameRef(t *testing.T, p app.Provider) {
 
 func sameKeySameDecline(t *testing.T, p app.Provider) {
 	k := key(t, "declined-twice")
-	_, d1 := charge(t, p, k, wire.CardDeclined)
-	ref, d2 := charge(t, p, k, wire.CardDeclined)
+	_, d1 := charge(t, p, k, payment.CardDeclined)
+	ref, d2 := charge(t, p, k, payment.CardDeclined)
 	if d1 == "" || d2 != d1 || ref != "" {
 		t.Fatalf("declined key twice: %q then %q (ref %q)", d1, d2, ref)
 	}
 }
 
 func refundWorks(t *testing.T, p app.Provider) {
-	ref, _ := charge(t, p, key(t, "refund"), wire.CardVisa)
+	ref, _ := charge(t, p, key(t, "refund"), payment.CardVisa)
 	if ref == "" {
 		t.Fatal("charge took nothing")
 	}
@@ -142,7 +142,7 @@ func refundWorks(t *testing.T, p app.Provider) {
 }
 
 func refundSameKeySameRef(t *testing.T, p app.Provider) {
-	ref, _ := charge(t, p, key(t, "refund-twice"), wire.CardVisa)
+	ref, _ := charge(t, p, key(t, "refund-twice"), payment.CardVisa)
 	k := key(t, "refund-key")
 	r1, err1 := p.Refund(ctx(t), k, ref, 1500)
 	r2, err2 := p.Refund(ctx(t), k, ref, 1500)
@@ -156,7 +156,7 @@ func refundSameKeySameRef(t *testing.T, p app.Provider) {
 func doneContextFails(t *testing.T, p app.Provider) {
 	c, cancel := context.WithCancel(context.Background())
 	cancel()
-	ref, decline, err := p.Charge(c, key(t, "done"), 1500, "EUR", wire.CardVisa)
+	ref, decline, err := p.Charge(c, key(t, "done"), 1500, "EUR", payment.CardVisa)
 	if err == nil || ref != "" || decline != "" {
 		t.Fatalf("Charge with a done context = %q, %q, %v; want only an error", ref, decline, err)
 	}

@@ -1,7 +1,7 @@
 // Package sim is the built-in simulated payment provider (the default, so
 // the whole system runs on one machine). It knows Stripe's test cards:
-// wire.CardVisa and CardMastercard succeed, wire.CardDeclined declines with
-// "card_declined", wire.CardTimeout never answers within the call's deadline,
+// payment.CardVisa and CardMastercard succeed, payment.CardDeclined declines with
+// "card_declined", payment.CardTimeout never answers within the call's deadline,
 // and any other payment method declines with "invalid_payment_method". Like a
 // real provider it is idempotent by key: the same key answers the first
 // outcome and takes money once. It counts what it really did, so tests can
@@ -24,7 +24,7 @@ import (
 	"strings"
 	"sync"
 
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/services/payment/app"
 )
 
@@ -71,7 +71,7 @@ func (p *Provider) Charge(ctx context.Context, key string, amount int64, currenc
 	p.mu.Lock()
 	p.calls[key]++
 	p.mu.Unlock()
-	if method == wire.CardTimeout {
+	if method == payment.CardTimeout {
 		<-ctx.Done()
 		return "", "", ctx.Err()
 	}
@@ -88,11 +88,11 @@ func (p *Provider) Charge(ctx context.Context, key string, amount int64, currenc
 	}
 	c := &charge{amount: amount, currency: currency, method: method}
 	switch method {
-	case wire.CardVisa, CardMastercard:
+	case payment.CardVisa, CardMastercard:
 		c.ref = chargeRef(key, amount)
 		p.byRef[c.ref] = c
 		p.taken++
-	case wire.CardDeclined:
+	case payment.CardDeclined:
 		c.decline = DeclineCard
 	default:
 		c.decline = DeclineMethod

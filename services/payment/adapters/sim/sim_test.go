@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/services/payment/adapters/providertest"
 	"github.com/slotmesh/slotmesh/services/payment/adapters/sim"
 	"github.com/slotmesh/slotmesh/services/payment/app"
@@ -27,9 +27,9 @@ func TestTestCards(t *testing.T) {
 		taken   bool
 		decline string
 	}{
-		{wire.CardVisa, true, ""},
+		{payment.CardVisa, true, ""},
 		{sim.CardMastercard, true, ""},
-		{wire.CardDeclined, false, sim.DeclineCard},
+		{payment.CardDeclined, false, sim.DeclineCard},
 		{"pm_card_unknown", false, sim.DeclineMethod},
 		{"tok_whatever", false, sim.DeclineMethod},
 	}
@@ -50,7 +50,7 @@ func TestTimeoutCardAnswersNothingUntilTheDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
-	ref, decline, err := p.Charge(ctx, "slow", 100, "EUR", wire.CardTimeout)
+	ref, decline, err := p.Charge(ctx, "slow", 100, "EUR", payment.CardTimeout)
 	if !errors.Is(err, context.DeadlineExceeded) || ref != "" || decline != "" {
 		t.Fatalf("timeout card: %q %q %v", ref, decline, err)
 	}
@@ -71,7 +71,7 @@ func TestConcurrentSameKeyChargesOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range refs {
 		wg.Go(func() {
-			ref, _, err := p.Charge(context.Background(), "one", 700, "EUR", wire.CardVisa)
+			ref, _, err := p.Charge(context.Background(), "one", 700, "EUR", payment.CardVisa)
 			if err != nil {
 				t.Error(err)
 			}
@@ -87,7 +87,7 @@ func TestConcurrentSameKeyChargesOnce(t *testing.T) {
 	if p.Charges() != 1 || p.Calls("one") != 50 || p.Kept("one") != 700 {
 		t.Fatalf("charges %d, calls %d, kept %d", p.Charges(), p.Calls("one"), p.Kept("one"))
 	}
-	if _, _, err := p.Charge(context.Background(), "one", 701, "EUR", wire.CardVisa); err == nil {
+	if _, _, err := p.Charge(context.Background(), "one", 701, "EUR", payment.CardVisa); err == nil {
 		t.Fatal("same key, other amount: want an error (Stripe's idempotency_error)")
 	}
 }
@@ -96,7 +96,7 @@ func TestRefundsNeverExceedTheCharge(t *testing.T) {
 	t.Parallel()
 	p := sim.New()
 	ctx := context.Background()
-	ref, _, _ := p.Charge(ctx, "c", 1000, "EUR", wire.CardVisa)
+	ref, _, _ := p.Charge(ctx, "c", 1000, "EUR", payment.CardVisa)
 	if _, err := p.Refund(ctx, "r1", ref, 600); err != nil {
 		t.Fatal(err)
 	}
@@ -119,11 +119,11 @@ func TestReplicasShareCharges(t *testing.T) {
 	t.Parallel()
 	a, b := sim.New(), sim.New()
 	ctx := context.Background()
-	refA, _, err := a.Charge(ctx, "k", 1500, "EUR", wire.CardVisa)
+	refA, _, err := a.Charge(ctx, "k", 1500, "EUR", payment.CardVisa)
 	if err != nil || refA == "" {
 		t.Fatalf("charge: %q %v", refA, err)
 	}
-	if refB, _, _ := b.Charge(ctx, "k", 1500, "EUR", wire.CardVisa); refB != refA {
+	if refB, _, _ := b.Charge(ctx, "k", 1500, "EUR", payment.CardVisa); refB != refA {
 		t.Fatalf("same key, other replica: ref %q, want %q", refB, refA)
 	}
 	if _, err := b.Refund(ctx, "r1", refA, 1000); err != nil {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/services/payment/adapters/providertest"
 	"github.com/slotmesh/slotmesh/services/payment/adapters/stripe"
 	"github.com/slotmesh/slotmesh/services/payment/app"
@@ -71,7 +71,7 @@ func TestRequestsCarryKeyAndParams(t *testing.T) {
 	rec := &recorder{}
 	p := stripe.New(stripe.Config{Key: testKey, BaseURL: base, HTTPClient: &http.Client{Transport: rec}})
 	ctx := context.Background()
-	ref, decline, err := p.Charge(ctx, "booking:b1:deposit", 2500, "EUR", wire.CardVisa)
+	ref, decline, err := p.Charge(ctx, "booking:b1:deposit", 2500, "EUR", payment.CardVisa)
 	if err != nil || ref == "" || decline != "" {
 		t.Fatalf("charge: %q %q %v", ref, decline, err)
 	}
@@ -84,7 +84,7 @@ func TestRequestsCarryKeyAndParams(t *testing.T) {
 	}
 	c, r := rec.reqs[0], rec.reqs[1]
 	want := map[string]string{
-		"amount": "2500", "currency": "eur", "confirm": "true", "payment_method": wire.CardVisa,
+		"amount": "2500", "currency": "eur", "confirm": "true", "payment_method": payment.CardVisa,
 		"payment_method_types[0]": "card", "metadata[slotmesh_key]": "booking:b1:deposit",
 	}
 	if c.method != http.MethodPost || c.path != "/v1/payment_intents" || c.header.Get("Idempotency-Key") != "booking:b1:deposit" {
@@ -193,7 +193,7 @@ func TestRecordedAnswers(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			p, _ := serve(t, map[string]func() (int, string){"/v1/payment_intents": answer(c.status, c.body)})
-			ref, decline, err := p.Charge(context.Background(), "k", 1500, "EUR", wire.CardVisa)
+			ref, decline, err := p.Charge(context.Background(), "k", 1500, "EUR", payment.CardVisa)
 			if ref != c.ref || decline != c.decline || (err != nil) != c.err {
 				t.Fatalf("got %q, %q, %v; want %q, %q, error %v", ref, decline, err, c.ref, c.decline, c.err)
 			}
@@ -256,7 +256,7 @@ func TestDeadlineIsNoAnswer(t *testing.T) {
 	p := stripe.New(stripe.Config{Key: testKey, BaseURL: srv.URL, Retries: -1})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	ref, decline, err := p.Charge(ctx, "slow", 1500, "EUR", wire.CardVisa)
+	ref, decline, err := p.Charge(ctx, "slow", 1500, "EUR", payment.CardVisa)
 	if err == nil || ref != "" || decline != "" || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %q, %q, %v; want a deadline error", ref, decline, err)
 	}

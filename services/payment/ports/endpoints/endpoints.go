@@ -5,7 +5,7 @@ package endpoints
 import (
 	"context"
 
-	wire "github.com/slotmesh/slotmesh/contracts/payment"
+	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/payment/app"
 	"github.com/slotmesh/slotmesh/services/payment/domain"
@@ -14,21 +14,21 @@ import (
 // List returns every endpoint of the payment service.
 func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 	return []platform.Endpoint{
-		platform.Handle("charge", o, func(ctx context.Context, r wire.ChargeRequest) (wire.Payment, error) {
+		platform.Handle(payment.OpCharge, o, func(ctx context.Context, r payment.ChargeRequest) (payment.Payment, error) {
 			p, err := a.Charge(ctx, domain.Charge{
 				Key: r.Key, BookingID: r.BookingID, UserID: r.UserID, Amount: r.Amount, Currency: r.Currency, Method: r.PaymentMethod,
 			})
 			return app.PaymentToWire(p), err
 		}),
-		platform.Handle("refund", o, func(ctx context.Context, r wire.RefundRequest) (wire.Refund, error) {
+		platform.Handle(payment.OpRefund, o, func(ctx context.Context, r payment.RefundRequest) (payment.Refund, error) {
 			rf, err := a.Refund(ctx, domain.RefundRequest{Key: r.Key, ChargeKey: r.ChargeKey, Amount: r.Amount, Reason: r.Reason})
 			return app.RefundToWire(rf), err
 		}),
-		platform.Handle("void", o, func(ctx context.Context, r wire.VoidRequest) (wire.Payment, error) {
+		platform.Handle(payment.OpVoid, o, func(ctx context.Context, r payment.VoidRequest) (payment.Payment, error) {
 			p, err := a.Void(ctx, domain.VoidRequest{Key: r.Key, BookingID: r.BookingID, Reason: r.Reason})
 			return app.PaymentToWire(p), err
 		}),
-		platform.Handle("get", o, func(ctx context.Context, r wire.GetRequest) (wire.Ledger, error) {
+		platform.Handle(payment.OpGet, o, func(ctx context.Context, r payment.GetRequest) (payment.Ledger, error) {
 			ps, err := a.Ledger(ctx, r.BookingID)
 			return app.LedgerToWire(ps), err
 		}),

@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"sort"
 	"strconv"
@@ -40,6 +39,8 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
+	"github.com/slotmesh/slotmesh/services/internal/backoff"
+	"github.com/slotmesh/slotmesh/services/internal/clock"
 	"github.com/slotmesh/slotmesh/services/search/adapters/engineurl"
 	"github.com/slotmesh/slotmesh/services/search/app"
 )
@@ -88,12 +89,12 @@ func WithRetries(n int) Option { return func(c *config) { c.retries = n } }
 // WithTransport sets the HTTP transport (TLS settings, tests).
 func WithTransport(rt http.RoundTripper) Option { return func(c *config) { c.transport = rt } }
 
-// DefaultBackoff is 100 ms doubling per attempt up to 5 s, ±25% jitter.
-func DefaultBackoff(attempt int) time.Duration {
-	d := 100 * time.Millisecond << min(attempt-1, 6)
-	d = min(d, 5*time.Second)
-	return d*3/4 + rand.N(d/2+1)
-}
+// DefaultBackoff is 100 ms doubling per attempt up to 5 s, ±25% jitter (as
+// a one-sided backoff.Exp: 125 ms doubling to 6.25 s, its lower 40% drawn
+// at random).
+func DefaultBackoff(attempt int) time.Duration { return defaultBackoff.Next(attempt) }
+
+var defaultBackoff = backoff.Exp{Min: 125 * time.Millisecond, Max: 6250 * time.Millisecond, Jitter: 0.4}
 
 // DefaultIndex is the index (alias) name when neither the URL nor the
 // caller names one.
@@ -467,12 +468,8 @@ func (ix *Index) bulk(ctx context.Context, docs []app.Doc) error {
 		if attempt >= ix.retries {
 			return fmt.Errorf("elastic: bulk: %d docs still rejected (429) after %d retries", len(again), ix.retries)
 		}
-		t := time.NewTimer(ix.backoff(attempt + 1))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !clock.Sleep(ctx, ix.backoff(attempt+1)) {
 			return ctx.Err()
-		case <-t.C:
 		}
 		docs = again
 	}

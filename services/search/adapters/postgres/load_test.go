@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	wire "github.com/slotmesh/slotmesh/contracts/search"
+	"github.com/slotmesh/slotmesh/contracts/search"
 	pg "github.com/slotmesh/slotmesh/services/internal/platform/postgres"
 	"github.com/slotmesh/slotmesh/services/internal/schedule"
 	"github.com/slotmesh/slotmesh/services/search/adapters/postgres"
@@ -164,7 +164,7 @@ func TestLoadEqualsEventPath(t *testing.T) {
 	// The same answers, with and without a start, for a few parties.
 	ae := &app.App{Index: ex, Store: es}
 	al := &app.App{Index: lx, Store: ls}
-	for _, q := range []wire.SearchRequest{
+	for _, q := range []search.SearchRequest{
 		{Lat: 52.52, Lng: 13.40, RadiusKm: 10, Limit: 100},
 		{Kind: "restaurant", Tags: []string{"pizza", "sushi"}, Lat: 48.86, Lng: 2.35, RadiusKm: 5, Limit: 50},
 		{Kind: "restaurant", Lat: 52.52, Lng: 13.40, RadiusKm: 10, Limit: 100, Start: &at, PartySize: 2},

@@ -2,15 +2,17 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
 	"testing"
 	"time"
 
-	wire "github.com/slotmesh/slotmesh/contracts/search"
+	"github.com/slotmesh/slotmesh/contracts/search"
 	"github.com/slotmesh/slotmesh/services/search/adapters/postgres"
 	"github.com/slotmesh/slotmesh/services/search/app"
+	"github.com/slotmesh/slotmesh/testenv/poll"
 )
 
 // A replica answers as the read model and cells index do: filled through
@@ -58,20 +60,19 @@ func TestReplicaAnswersAsTheReadModel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for n, _ := follower.Index.Count(ctx); n < int64(len(vs)); n, _ = follower.Index.Count(ctx) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the follower holds %d of %d vendors", n, len(vs))
+	poll.Eventually(t, 10*time.Second, "the follower to hold every vendor", func() error {
+		if n, _ := follower.Index.Count(ctx); n < int64(len(vs)) {
+			return fmt.Errorf("the follower holds %d of %d vendors", n, len(vs))
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 	warmed := postgres.NewReplica(p)
 	if _, err := warmed.Warm(ctx); err != nil {
 		t.Fatal(err)
 	}
 
 	want := &app.App{Index: cells, Store: postgres.NewStore(p)}
-	for _, q := range []wire.SearchRequest{
+	for _, q := range []search.SearchRequest{
 		{Lat: 52.52, Lng: 13.40, RadiusKm: 10, Limit: 100},
 		{Kind: "restaurant", Tags: []string{"pizza", "sushi"}, Lat: 48.86, Lng: 2.35, RadiusKm: 5, Limit: 50},
 		{Kind: "restaurant", Lat: 52.52, Lng: 13.40, RadiusKm: 10, Limit: 100, Start: &at, PartySize: 2},
@@ -86,24 +87,23 @@ func TestReplicaAnswersAsTheReadModel(t *testing.T) {
 		if len(w.Items) == 0 {
 			t.Errorf("query %+v finds nothing: a useless check", q)
 		}
-		for name, r := range map[string]*postgres.Replica{"writer": writer, "follower": follower, "warmed": warmed} {
-			// The follower sees the writer's bookings (their holds) within
-			// a few Follow intervals.
-			deadline := time.Now().Add(5 * time.Second)
-			for {
-				got, err := (&app.App{Index: r.Index, Store: r}).Search(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if reflect.DeepEqual(w, got) {
-					break
-				}
-				if name != "follower" || time.Now().After(deadline) {
-					t.Errorf("%s, query %+v:\nread model %+v\nreplica    %+v", name, q, w, got)
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
+		search := func(r *postgres.Replica) error {
+			got, err := (&app.App{Index: r.Index, Store: r}).Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(w, got) {
+				return fmt.Errorf("query %+v:\nread model %+v\nreplica    %+v", q, w, got)
+			}
+			return nil
+		}
+		for name, r := range map[string]*postgres.Replica{"writer": writer, "warmed": warmed} {
+			if err := search(r); err != nil {
+				t.Errorf("%s, %v", name, err)
 			}
 		}
+		// The follower sees the writer's bookings (their holds) within a
+		// few Follow intervals.
+		poll.Eventually(t, 5*time.Second, "the follower to answer as the read model", func() error { return search(follower) })
 	}
 }

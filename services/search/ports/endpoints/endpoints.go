@@ -3,6 +3,7 @@
 package endpoints
 
 import (
+	"github.com/slotmesh/slotmesh/contracts/search"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
 	"github.com/slotmesh/slotmesh/services/search/app"
 )
@@ -10,6 +11,6 @@ import (
 // List returns every endpoint of the search service.
 func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 	return []platform.Endpoint{
-		platform.Handle("query", o, a.Search),
+		platform.Handle(search.OpQuery, o, a.Search),
 	}
 }

@@ -14,37 +14,37 @@ import (
 // List returns every endpoint of the vendor service.
 func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 	return []platform.Endpoint{
-		platform.Handle("create", o, func(ctx context.Context, r vendors.CreateRequest) (vendors.Vendor, error) {
+		platform.Handle(vendors.OpCreate, o, func(ctx context.Context, r vendors.CreateRequest) (vendors.Vendor, error) {
 			s, err := a.Onboard(ctx, r.Profile)
 			return app.ToWire(s), err
 		}),
-		platform.Handle("get", o, func(ctx context.Context, r vendors.GetRequest) (vendors.Vendor, error) {
+		platform.Handle(vendors.OpGet, o, func(ctx context.Context, r vendors.GetRequest) (vendors.Vendor, error) {
 			s, err := a.Get(ctx, r.ID)
 			return app.ToWire(s), err
 		}),
-		platform.Handle("update", o, func(ctx context.Context, r vendors.UpdateRequest) (vendors.Vendor, error) {
+		platform.Handle(vendors.OpUpdate, o, func(ctx context.Context, r vendors.UpdateRequest) (vendors.Vendor, error) {
 			s, err := a.Update(ctx, r)
 			return app.ToWire(s), err
 		}),
-		platform.Handle("addunits", o, func(ctx context.Context, r vendors.AddUnitsRequest) (vendors.AddUnitsResponse, error) {
+		platform.Handle(vendors.OpAddUnits, o, func(ctx context.Context, r vendors.AddUnitsRequest) (vendors.AddUnitsResponse, error) {
 			units, err := a.AddUnits(ctx, r)
 			return vendors.AddUnitsResponse{Units: unitsToWire(units)}, err
 		}),
-		platform.Handle("listunits", o, func(ctx context.Context, r vendors.ListUnitsRequest) (vendors.UnitPage, error) {
+		platform.Handle(vendors.OpListUnits, o, func(ctx context.Context, r vendors.ListUnitsRequest) (vendors.UnitPage, error) {
 			units, next, err := a.ListUnits(ctx, r)
 			return vendors.UnitPage{Items: unitsToWire(units), NextCursor: next}, err
 		}),
-		platform.Handle("updateunit", o, func(ctx context.Context, r vendors.UpdateUnitRequest) (vendors.Unit, error) {
+		platform.Handle(vendors.OpUpdateUnit, o, func(ctx context.Context, r vendors.UpdateUnitRequest) (vendors.Unit, error) {
 			u, err := a.UpdateUnit(ctx, r)
 			return app.UnitToWire(u), err
 		}),
-		platform.Handle("addmanager", o, func(ctx context.Context, r vendors.AddManagerRequest) (vendors.Manager, error) {
+		platform.Handle(vendors.OpAddManager, o, func(ctx context.Context, r vendors.AddManagerRequest) (vendors.Manager, error) {
 			m, email, err := a.AddManager(ctx, r)
 			out := managerToWire(m)
 			out.Email = email
 			return out, err
 		}),
-		platform.Handle("listmanagers", o, func(ctx context.Context, r vendors.ListManagersRequest) (vendors.ManagerList, error) {
+		platform.Handle(vendors.OpListManagers, o, func(ctx context.Context, r vendors.ListManagersRequest) (vendors.ManagerList, error) {
 			ms, err := a.ListManagers(ctx, r.VendorID)
 			out := vendors.ManagerList{Items: make([]vendors.Manager, len(ms))}
 			for i, m := range ms {
@@ -52,15 +52,15 @@ func List(a *app.App, o platform.EndpointOptions) []platform.Endpoint {
 			}
 			return out, err
 		}),
-		platform.Handle("authorize", o, func(ctx context.Context, r vendors.AuthorizeRequest) (vendors.AuthorizeResponse, error) {
+		platform.Handle(vendors.OpAuthorize, o, func(ctx context.Context, r vendors.AuthorizeRequest) (vendors.AuthorizeResponse, error) {
 			role, err := a.Role(ctx, r.VendorID, r.UserID)
 			return vendors.AuthorizeResponse{Role: role}, err
 		}),
-		platform.Handle("facts", o, func(ctx context.Context, r vendors.FactsRequest) (vendors.Facts, error) {
+		platform.Handle(vendors.OpFacts, o, func(ctx context.Context, r vendors.FactsRequest) (vendors.Facts, error) {
 			s, units, err := a.Facts(ctx, r.VendorID)
 			return vendors.Facts{Vendor: app.ToWire(s), Units: unitsToWire(units)}, err
 		}),
-		platform.Handle("scan", o, func(ctx context.Context, r vendors.ScanRequest) (vendors.ScanPage, error) {
+		platform.Handle(vendors.OpScan, o, func(ctx context.Context, r vendors.ScanRequest) (vendors.ScanPage, error) {
 			res, next, err := a.Scan(ctx, r)
 			out := vendors.ScanPage{Items: make([]vendors.ScanItem, len(res.Items)), NextCursor: next, Total: res.Total}
 			for i, it := range res.Items {

@@ -1,29 +1,11 @@
-// Package search is the wire contract of the search service: vendors by
-// kind, tags, a point and a radius, nearest first, and (with a start time)
-// only those with a free unit for the party then, from the search read
-// model fed by Kafka (new_vendor and the booking topics).
 package search
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
-)
-
-// Service is the micro service name.
-const Service = "search"
-
-// Group is the micro endpoint group.
-const Group = "svc.search.v1"
-
-// Request subjects (public: no actor needed).
-const (
-	SubjectQuery = Group + ".query" // SearchRequest -> Result
 )
 
 // Kinds a search may ask for ("" = any).
@@ -165,21 +147,4 @@ type Item struct {
 type Result struct {
 	Items      []Item `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-// Client calls the search service over NATS.
-type Client struct{ nc *nats.Conn }
-
-// NewClient returns a client on nc.
-func NewClient(nc *nats.Conn) *Client { return &Client{nc: nc} }
-
-// Search runs one page of a search.
-func (c *Client) Search(ctx context.Context, r SearchRequest) (Result, error) {
-	return natsrpc.Call[SearchRequest, Result](ctx, c.nc, SubjectQuery, r)
-}
-
-// SearchJSON runs one page of a search and returns the Result's JSON as the
-// service sent it, for a caller that only passes it on.
-func (c *Client) SearchJSON(ctx context.Context, r SearchRequest) ([]byte, error) {
-	return natsrpc.CallRaw(ctx, c.nc, SubjectQuery, r)
 }

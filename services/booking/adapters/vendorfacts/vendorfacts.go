@@ -1,22 +1,22 @@
-// Package vendors reaches the vendor service over NATS (contracts/vendors)
+// Package vendorfacts reaches the vendor service over NATS (contracts/vendors)
 // and translates its facts into booking's copy.
-package vendors
+package vendorfacts
 
 import (
 	"context"
 
 	"github.com/nats-io/nats.go"
-	wire "github.com/slotmesh/slotmesh/contracts/vendors"
+	"github.com/slotmesh/slotmesh/contracts/vendors"
 	"github.com/slotmesh/slotmesh/services/booking/app"
 	"github.com/slotmesh/slotmesh/services/booking/domain"
 	"github.com/slotmesh/slotmesh/services/internal/schedule"
 )
 
 // Client implements app.Vendors.
-type Client struct{ c *wire.Client }
+type Client struct{ c *vendors.Client }
 
 // New returns a client on nc.
-func New(nc *nats.Conn) *Client { return &Client{c: wire.NewClient(nc)} }
+func New(nc *nats.Conn) *Client { return &Client{c: vendors.NewClient(nc)} }
 
 // Facts fetches a vendor and all its units.
 func (c *Client) Facts(ctx context.Context, vendorID string) (domain.Vendor, []app.UnitCopy, error) {
@@ -39,12 +39,12 @@ func (c *Client) Role(ctx context.Context, vendorID, userID string) (string, err
 
 // Vendor translates the vendor service's vendor into booking's copy; the
 // schedule is read by the rules search shares (services/internal/schedule).
-func Vendor(w wire.Vendor) (domain.Vendor, error) {
+func Vendor(w vendors.Vendor) (domain.Vendor, error) {
 	v := domain.Vendor{
 		ID: w.ID, Version: w.Version, Kind: w.Kind, Timezone: w.Timezone, SlotMinutes: w.SlotMinutes,
 		StayMinutes: w.StayMinutes, DepositAmount: w.Deposit.Amount, DepositCurrency: w.Deposit.Currency,
-		DepositPerGuest: w.Deposit.Per == wire.PerGuest, FreeCancelHours: w.Cancellation.FreeUntilHoursBefore,
-		HorizonDays: w.HorizonDays(), Active: w.Status == wire.StatusActive,
+		DepositPerGuest: w.Deposit.Per == vendors.PerGuest, FreeCancelHours: w.Cancellation.FreeUntilHoursBefore,
+		HorizonDays: w.HorizonDays(), Active: w.Status == vendors.StatusActive,
 	}
 	s, err := schedule.FromVendor(w)
 	v.CheckIn, v.CheckOut, v.Hours = s.CheckIn, s.CheckOut, s.Hours
@@ -52,7 +52,7 @@ func Vendor(w wire.Vendor) (domain.Vendor, error) {
 }
 
 // Units translates units.
-func Units(in []wire.Unit) []app.UnitCopy {
+func Units(in []vendors.Unit) []app.UnitCopy {
 	out := make([]app.UnitCopy, len(in))
 	for i, u := range in {
 		out[i] = app.UnitCopy{ID: u.ID, Name: u.Name, Capacity: u.Capacity, Active: u.Active}

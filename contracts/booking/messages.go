@@ -1,26 +1,7 @@
-// Package booking is the wire contract of the booking service: availability,
-// holds, bookings and their transitions, events for every one.
 package booking
 
-import "time"
-
-// Service is the micro service name.
-const Service = "booking"
-
-// Group is the micro endpoint group.
-const Group = "svc.booking.v1"
-
-// Request subjects.
-const (
-	SubjectAvailability = Group + ".availability" // AvailabilityRequest -> Availability (public)
-	SubjectCreate       = Group + ".create"       // CreateRequest -> Booking (actor; Idempotency-Key header)
-	SubjectGet          = Group + ".get"          // GetRequest -> Booking (its user or a manager)
-	SubjectUpdate       = Group + ".update"       // UpdateRequest -> Booking (its user)
-	SubjectCancel       = Group + ".cancel"       // TransitionRequest -> Booking (its user or a manager)
-	SubjectAvail        = Group + ".avail"        // TransitionRequest -> Booking (managers)
-	SubjectNoShow       = Group + ".noshow"       // TransitionRequest -> Booking (managers, after start + grace)
-	SubjectList         = Group + ".list"         // ListRequest -> Page (a user's or a vendor's bookings)
-	SubjectScan         = Group + ".scan"         // ScanRequest -> ScanPage (service to service: search's reindex)
+import (
+	"time"
 )
 
 // States.
@@ -33,21 +14,6 @@ const (
 	StatusAvailed   = "AVAILED"
 	StatusNoShow    = "NO_SHOW"
 )
-
-// Event subjects, on stream contracts.StreamBooking; data: Changed.
-const (
-	EventBlocked   = "evt.booking.booking.blocked.v1"
-	EventConfirmed = "evt.booking.booking.confirmed.v1"
-	EventUpdated   = "evt.booking.booking.updated.v1"
-	EventCancelled = "evt.booking.booking.cancelled.v1"
-	EventAvailed   = "evt.booking.booking.availed.v1"
-	EventNoShow    = "evt.booking.booking.no_show.v1"
-	EventExpired   = "evt.booking.booking.expired.v1"
-	EventFailed    = "evt.booking.booking.failed.v1"
-)
-
-// SchemaVersion of the events.
-const SchemaVersion = 1
 
 // AvailabilityRequest asks for the free start times of a day.
 type AvailabilityRequest struct {
@@ -176,12 +142,6 @@ type ScanPage struct {
 	Items      []Booking `json:"items"`
 	NextCursor string    `json:"next_cursor,omitempty"`
 	Total      int64     `json:"total,omitempty"`
-}
-
-// Changed is the data of every booking event: the booking after the change.
-type Changed struct {
-	Booking Booking `json:"booking"`
-	From    string  `json:"from,omitempty"` // the previous status; equal to the booking's: a restatement (its deposit settled)
 }
 
 // bookingdata_cache layout (Redis), written by the booking service after

@@ -1,16 +1,11 @@
-// Package bridge is the table of which JetStream events the bridge mirrors
-// onto which Kafka topic. Consumers of a topic read this to know what arrives.
 package bridge
 
 import (
-	"context"
 	"slices"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/slotmesh/slotmesh/contracts"
 	"github.com/slotmesh/slotmesh/contracts/booking"
-	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/contracts/payment"
 	"github.com/slotmesh/slotmesh/contracts/vendors"
 )
@@ -76,15 +71,6 @@ func TopicOf(eventType string) string {
 	return ""
 }
 
-// Service is the micro service name of the bridge.
-const Service = "bridge"
-
-// Group is the bridge's micro endpoint group.
-const Group = "svc.bridge.v1"
-
-// SubjectStats answers StatsRequest with Stats: what each route has bridged.
-const SubjectStats = Group + ".stats"
-
 // StatsRequest asks one bridge process for its counters (any replica answers).
 type StatsRequest struct{}
 
@@ -110,9 +96,4 @@ type RouteStats struct {
 	// num_pending) plus those delivered and not yet acked, when the server
 	// answered in time; -1 when it did not.
 	Lag int64 `json:"lag"`
-}
-
-// GetStats asks a bridge for its counters.
-func GetStats(ctx context.Context, nc *nats.Conn) (Stats, error) {
-	return natsrpc.Call[StatsRequest, Stats](ctx, nc, SubjectStats, StatsRequest{})
 }

@@ -1,28 +1,9 @@
-// Package notification is the wire contract of the notification service:
-// vendors' webhook configuration (managers, through the gateway), the
-// operator's dead-letter list and replay, the webhook request vendors receive
-// and how to verify its signature.
 package notification
 
 import (
 	"time"
 
 	"github.com/slotmesh/slotmesh/contracts/booking"
-)
-
-// Service is the micro service name.
-const Service = "notification"
-
-// Group is the micro endpoint group.
-const Group = "svc.notification.v1"
-
-// Request subjects.
-const (
-	SubjectSetWebhook    = Group + ".setwebhook"    // SetWebhookRequest -> Webhook (managers; a new secret every time)
-	SubjectGetWebhook    = Group + ".getwebhook"    // WebhookRequest -> Webhook (managers; not_found when none)
-	SubjectDeleteWebhook = Group + ".deletewebhook" // WebhookRequest -> Deleted (managers; not_found when none)
-	SubjectDeadLetters   = Group + ".deadletters"   // DeadLettersRequest -> DeliveryPage (operators)
-	SubjectReplay        = Group + ".replay"        // ReplayRequest -> ReplayResponse (operators)
 )
 
 // Delivery channels.

@@ -1,34 +1,6 @@
-// Package payment is the wire contract of the payment service: deposits
-// (charges), refunds and voids, each protected by an idempotency key, kept in
-// a ledger; events for every outcome.
 package payment
 
 import "time"
-
-// Service is the micro service name.
-const Service = "payment"
-
-// Group is the micro endpoint group.
-const Group = "svc.payment.v1"
-
-// Request subjects.
-const (
-	SubjectCharge = Group + ".charge" // ChargeRequest -> Payment
-	SubjectRefund = Group + ".refund" // RefundRequest -> Refund
-	SubjectVoid   = Group + ".void"   // VoidRequest -> Payment: no charge may land for the key any more
-	SubjectGet    = Group + ".get"    // GetRequest -> Ledger
-)
-
-// Event subjects, on stream contracts.StreamPayment.
-const (
-	EventSucceeded = "evt.payment.payment.succeeded.v1" // data: Payment
-	EventFailed    = "evt.payment.payment.failed.v1"    // data: Payment
-	EventRefunded  = "evt.payment.refund.succeeded.v1"  // data: Refund
-	EventVoided    = "evt.payment.payment.voided.v1"    // data: Payment
-)
-
-// SchemaVersion of the events.
-const SchemaVersion = 1
 
 // Payment statuses.
 const (
