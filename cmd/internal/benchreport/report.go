@@ -140,7 +140,7 @@ func (r *Report) RoundTrip() []RoundTripPair {
 	var out []RoundTripPair
 	for _, p := range []struct{ mode, bare, runner string }{
 		{"one request at a time", "bare_nats", "micro_runner"},
-		{"parallel (8 x GOMAXPROCS callers; bare with 4 queue subscribers, as the runner's 4 instances)", "bare_nats_4q_parallel", "micro_runner_parallel"},
+		{"parallel (8 x GOMAXPROCS callers; bare with 4 queue subscribers; the runner: one service, its worker pool (ADR 0021))", "bare_nats_4q_parallel", "micro_runner_parallel"},
 	} {
 		bare, ok1 := r.Find(benchRoundTrip + "/" + p.bare)
 		run, ok2 := r.Find(benchRoundTrip + "/" + p.runner)
