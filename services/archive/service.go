@@ -49,16 +49,15 @@ func Topics() []string {
 // leaves the consumer group (the event in hand is finished or left
 // uncommitted), then closes.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, archive.Service)
-	run := platform.NewRunning(archive.Service, log)
+	run, log := platform.NewRunning(archive.Service, log)
 	if err := cfg.Validate(); err != nil {
 		return nil, run.Fail(err)
 	}
-	spec := platform.DepsSpec{Service: archive.Service}
+	depsSpec := platform.DepsSpec{Service: archive.Service}
 	if cfg.Driver() == DriverPostgres {
-		spec.Schema, spec.Migrate = postgres.Schema, postgres.Migrate
+		depsSpec.Schema, depsSpec.Migrate = postgres.Schema, postgres.Migrate
 	}
-	deps, err := platform.OpenDeps(ctx, cfg.Config, spec, log)
+	deps, err := platform.OpenDeps(ctx, cfg.Config, depsSpec, log)
 	if err != nil {
 		return nil, run.Fail(err)
 	}
@@ -93,14 +92,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 	}
 	run.DeferErr(consumer.Stop)
 	log.Info("archive store", "driver", cfg.Driver(), "topics", Topics())
-	if err := run.Serve(deps.NC, platform.ServiceSpec{
-		Name:        archive.Service,
-		Version:     Version,
-		Description: "the final record of every finished booking, by user and by vendor",
-		Group:       archive.Group,
-		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Workers:     cfg.Workers,
-	}); err != nil {
+	spec := platform.ServiceSpec{Version: Version, Group: archive.Group, Workers: cfg.Workers,
+		Description: "the final record of every finished booking, by user and by vendor"}
+	if err := run.Serve(deps.NC, spec, endpoints.List(a, run.Endpoints(cfg.CallTimeout))); err != nil {
 		return nil, run.Fail(err)
 	}
 	return &Service{run}, nil

@@ -31,8 +31,7 @@ type Service struct{ *platform.Running }
 // Start connects, migrates, starts the consumers and the sweeper and begins
 // answering on svc.booking.v1.*.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, booking.Service)
-	run := platform.NewRunning(booking.Service, log)
+	run, log := platform.NewRunning(booking.Service, log)
 	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
 		Service: booking.Service,
 		Schema:  postgres.Schema,
@@ -60,14 +59,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 	}
 	run.Defer(stopConsumers)
 	run.Defer(platform.StartJob(jobs.Sweep(a, cfg.SweepEvery, log), log))
-	if err := run.Serve(deps.NC, platform.ServiceSpec{
-		Name:        booking.Service,
-		Version:     Version,
-		Description: "availability, holds, bookings and deposits",
-		Group:       booking.Group,
-		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Workers:     cfg.Workers,
-	}); err != nil {
+	spec := platform.ServiceSpec{Version: Version, Group: booking.Group, Workers: cfg.Workers,
+		Description: "availability, holds, bookings and deposits"}
+	if err := run.Serve(deps.NC, spec, endpoints.List(a, run.Endpoints(cfg.CallTimeout))); err != nil {
 		return nil, run.Fail(err)
 	}
 	return &Service{run}, nil

@@ -26,8 +26,7 @@ type Service struct{ *platform.Running }
 
 // Start connects and begins answering on svc.bookingquery.v1.*.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, bookingquery.Service)
-	run := platform.NewRunning(bookingquery.Service, log)
+	run, log := platform.NewRunning(bookingquery.Service, log)
 	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{Service: bookingquery.Service}, log)
 	if err != nil {
 		return nil, run.Fail(err)
@@ -39,14 +38,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 		Archive:  archive.NewClient(deps.NC),
 		Vendors:  roles{vendors.NewClient(deps.NC)},
 	}
-	if err := run.Serve(deps.NC, platform.ServiceSpec{
-		Name:        bookingquery.Service,
-		Version:     Version,
-		Description: "a user's or a vendor's current and past bookings",
-		Group:       bookingquery.Group,
-		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Workers:     cfg.Workers,
-	}); err != nil {
+	spec := platform.ServiceSpec{Version: Version, Group: bookingquery.Group, Workers: cfg.Workers,
+		Description: "a user's or a vendor's current and past bookings"}
+	if err := run.Serve(deps.NC, spec, endpoints.List(a, run.Endpoints(cfg.CallTimeout))); err != nil {
 		return nil, run.Fail(err)
 	}
 	return &Service{run}, nil

@@ -36,8 +36,7 @@ type Service struct{ *platform.Running }
 // Start connects, migrates, answers on svc.notification.v1.*, joins the
 // notification consumer group and starts the sender.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, notification.Service)
-	run := platform.NewRunning(notification.Service, log)
+	run, log := platform.NewRunning(notification.Service, log)
 	mailer, err := NewMailer(cfg, log)
 	if err != nil {
 		return nil, run.Fail(err)
@@ -73,14 +72,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 	}
 	// Stopped last first: the consumer, the sender (sends in flight finish
 	// and are recorded), then the endpoints.
-	if err := run.Serve(deps.NC, platform.ServiceSpec{
-		Name:        notification.Service,
-		Version:     Version,
-		Description: "booking news by email and signed webhooks; webhook configuration; dead letters and replay",
-		Group:       notification.Group,
-		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Workers:     cfg.Workers,
-	}); err != nil {
+	spec := platform.ServiceSpec{Version: Version, Group: notification.Group, Workers: cfg.Workers,
+		Description: "booking news by email and signed webhooks; webhook configuration; dead letters and replay"}
+	if err := run.Serve(deps.NC, spec, endpoints.List(a, run.Endpoints(cfg.CallTimeout))); err != nil {
 		return nil, run.Fail(err)
 	}
 	run.Defer(platform.StartJob(jobs.Send(a, cfg.PollInterval, cfg.Lease, waker, log), log))

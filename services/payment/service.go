@@ -40,8 +40,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 // StartWithProvider is Start with a given provider (tests: a provider that
 // loses answers, or a shared simulator).
 func StartWithProvider(ctx context.Context, cfg Config, log *slog.Logger, provider app.Provider) (*Service, error) {
-	log = log.With(platform.KeyService, payment.Service)
-	run := platform.NewRunning(payment.Service, log)
+	run, log := platform.NewRunning(payment.Service, log)
 	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
 		Service: payment.Service,
 		Schema:  postgres.Schema,
@@ -55,14 +54,9 @@ func StartWithProvider(ctx context.Context, cfg Config, log *slog.Logger, provid
 	a := NewApp(deps, cfg, provider)
 	run.Defer(platform.StartJob(jobs.Reconcile(a, cfg.ReconcileInterval, a.Options.ProviderTimeout, log), log))
 	log.Info("payment provider", "provider", fmt.Sprintf("%T", provider))
-	if err := run.Serve(deps.NC, platform.ServiceSpec{
-		Name:        payment.Service,
-		Version:     Version,
-		Description: "deposits, refunds and voids, idempotent by key, in a ledger",
-		Group:       payment.Group,
-		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Workers:     cfg.Workers,
-	}); err != nil {
+	spec := platform.ServiceSpec{Version: Version, Group: payment.Group, Workers: cfg.Workers,
+		Description: "deposits, refunds and voids, idempotent by key, in a ledger"}
+	if err := run.Serve(deps.NC, spec, endpoints.List(a, run.Endpoints(cfg.CallTimeout))); err != nil {
 		return nil, run.Fail(err)
 	}
 	return &Service{Running: run, app: a}, nil

@@ -38,8 +38,7 @@ func Topics() []string { return events.Topics() }
 // requests and leaves the consumer group (the event in hand is finished or
 // left uncommitted), then closes.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, search.Service)
-	run := platform.NewRunning(search.Service, log)
+	run, log := platform.NewRunning(search.Service, log)
 	if err := cfg.Validate(); err != nil {
 		return nil, run.Fail(err)
 	}
@@ -93,14 +92,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 	}
 	run.DeferErr(consumer.Stop)
 	log.Info("search engine", "engine", cfg.Engine(), "topics", Topics(), "cache_ttl", cfg.QueryTTL)
-	if err := run.Serve(deps.NC, platform.ServiceSpec{
-		Name:        search.Service,
-		Version:     Version,
-		Description: "vendors by kind, tags, place and radius, nearest first, with real availability for a party and time",
-		Group:       search.Group,
-		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Workers:     cfg.Workers,
-	}); err != nil {
+	spec := platform.ServiceSpec{Version: Version, Group: search.Group, Workers: cfg.Workers,
+		Description: "vendors by kind, tags, place and radius, nearest first, with real availability for a party and time"}
+	if err := run.Serve(deps.NC, spec, endpoints.List(a, run.Endpoints(cfg.CallTimeout))); err != nil {
 		return nil, run.Fail(err)
 	}
 	return &Service{run}, nil

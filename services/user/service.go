@@ -29,8 +29,7 @@ type Service struct{ *platform.Running }
 
 // Start connects, migrates and begins answering on svc.user.v1.*.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, user.Service)
-	run := platform.NewRunning(user.Service, log)
+	run, log := platform.NewRunning(user.Service, log)
 	key, err := token.LoadOrCreate(cfg.JWTKeyFile, cfg.JWTGenerateKey)
 	if err != nil {
 		return nil, run.Fail(err)
@@ -61,14 +60,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 		Relay:  deps.Relay,
 		NewID:  func() string { return uuid.Must(uuid.NewV7()).String() },
 	}
-	if err := run.Serve(deps.NC, platform.ServiceSpec{
-		Name:        user.Service,
-		Version:     Version,
-		Description: "users, credentials and profiles",
-		Group:       user.Group,
-		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Workers:     cfg.Workers,
-	}); err != nil {
+	spec := platform.ServiceSpec{Version: Version, Group: user.Group, Workers: cfg.Workers,
+		Description: "users, credentials and profiles"}
+	if err := run.Serve(deps.NC, spec, endpoints.List(a, run.Endpoints(cfg.CallTimeout))); err != nil {
 		return nil, run.Fail(err)
 	}
 	return &Service{run}, nil

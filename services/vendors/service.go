@@ -29,8 +29,7 @@ type Service struct{ *platform.Running }
 
 // Start connects, migrates and begins answering on svc.vendor.v1.*.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
-	log = log.With(platform.KeyService, vendors.Service)
-	run := platform.NewRunning(vendors.Service, log)
+	run, log := platform.NewRunning(vendors.Service, log)
 	deps, err := platform.OpenDeps(ctx, cfg.Config, platform.DepsSpec{
 		Service: vendors.Service,
 		Schema:  postgres.Schema,
@@ -42,14 +41,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 	}
 	run.Defer(deps.Close)
 	a := NewApp(deps, log)
-	if err := run.Serve(deps.NC, platform.ServiceSpec{
-		Name:        vendors.Service,
-		Version:     Version,
-		Description: "restaurants and hotels: units, managers, hours, policies",
-		Group:       vendors.Group,
-		Endpoints:   endpoints.List(a, platform.EndpointOptions{Log: log, Timeout: cfg.CallTimeout}),
-		Workers:     cfg.Workers,
-	}); err != nil {
+	spec := platform.ServiceSpec{Version: Version, Group: vendors.Group, Workers: cfg.Workers,
+		Description: "restaurants and hotels: units, managers, hours, policies"}
+	if err := run.Serve(deps.NC, spec, endpoints.List(a, run.Endpoints(cfg.CallTimeout))); err != nil {
 		return nil, run.Fail(err)
 	}
 	return &Service{run}, nil

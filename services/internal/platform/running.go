@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -25,9 +26,17 @@ type Running struct {
 	err     error
 }
 
-// NewRunning begins the start of the service name.
-func NewRunning(name string, log *slog.Logger) *Running {
-	return &Running{name: name, log: log}
+// NewRunning begins the start of the service name; the logger it returns
+// names the service in every line.
+func NewRunning(name string, log *slog.Logger) (*Running, *slog.Logger) {
+	log = log.With(KeyService, name)
+	return &Running{name: name, log: log}, log
+}
+
+// Endpoints are the options of the service's endpoints: its logger and a
+// handler deadline of timeout.
+func (r *Running) Endpoints(timeout time.Duration) EndpointOptions {
+	return EndpointOptions{Log: r.log, Timeout: timeout}
 }
 
 // Defer adds f to what Stop runs (before everything added earlier).
@@ -42,10 +51,14 @@ func (r *Running) DeferErr(f func() error) {
 	r.stops = append(r.stops, f)
 }
 
-// Serve registers the service's micro endpoints (AddServices) as the last
-// step of a start, so that it answers only once everything it needs runs,
-// and logs that it started.
-func (r *Running) Serve(nc *nats.Conn, spec ServiceSpec) error {
+// Serve registers the service's micro endpoints (AddServices, the service's
+// name unless spec has one) as the last step of a start, so that it answers
+// only once everything it needs runs, and logs that it started.
+func (r *Running) Serve(nc *nats.Conn, spec ServiceSpec, endpoints []Endpoint) error {
+	if spec.Name == "" {
+		spec.Name = r.name
+	}
+	spec.Endpoints = append(spec.Endpoints, endpoints...)
 	svc, err := AddServices(nc, spec)
 	if err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 func TestRunningStopsInReverseOnce(t *testing.T) {
 	t.Parallel()
 	var order []string
-	r := platform.NewRunning("x", platform.Discard())
+	r, _ := platform.NewRunning("x", platform.Discard())
 	r.Defer(func() { order = append(order, "deps") })
 	r.DeferErr(func() error { order = append(order, "consumers"); return errors.New("drain failed") })
 	r.Defer(func() { order = append(order, "endpoints") })
@@ -31,7 +31,7 @@ func TestRunningStopsInReverseOnce(t *testing.T) {
 func TestRunningFailUndoesTheStart(t *testing.T) {
 	t.Parallel()
 	closed := 0
-	r := platform.NewRunning("booking", platform.Discard())
+	r, _ := platform.NewRunning("booking", platform.Discard())
 	r.Defer(func() { closed++ })
 	cause := errors.New("no stream")
 	err := r.Fail(cause)
@@ -51,7 +51,7 @@ func TestRunningConcurrentStop(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	n := 0
-	r := platform.NewRunning("x", platform.Discard())
+	r, _ := platform.NewRunning("x", platform.Discard())
 	r.Defer(func() { mu.Lock(); n++; mu.Unlock() })
 	var wg sync.WaitGroup
 	for range 8 {
