@@ -191,21 +191,32 @@ func (r *Relay) round(ctx context.Context, conn *pgxpool.Conn) (int, error) {
 		return 0, nil
 	}
 
+	// The first event is published alone and acknowledged before the rest
+	// are pipelined: a round that starts while the stream is missing (or
+	// its leader away) fails here, with nothing else in flight. Otherwise
+	// the stream could come back in the middle of a pipeline in which an
+	// earlier event had already failed, take the later ones, and the earlier
+	// one, published again next round, would land after them, out of order.
+	// (A stream that fails and recovers within one pipeline can still do
+	// that; only an expected-last-sequence check per publish would close it.)
+	first := batch[0]
+	if _, err := r.js.PublishMsg(ctx, eventMsg(first)); err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
+	}
+	acked := []int64{first.seq}
+	batch = batch[1:]
+
 	// Pipeline the publishes, then wait for every ack.
 	futures := make([]jetstream.PubAckFuture, 0, len(batch))
 	var pubErr error
 	for _, p := range batch {
-		msg := nats.NewMsg(p.subject)
-		msg.Data = p.payload
-		msg.Header.Set(contracts.MsgIDHeader, p.id)
-		f, err := r.js.PublishMsgAsync(msg)
+		f, err := r.js.PublishMsgAsync(eventMsg(p))
 		if err != nil {
 			pubErr = err
 			break
 		}
 		futures = append(futures, f)
 	}
-	acked := make([]int64, 0, len(futures))
 	timeout := time.NewTimer(10 * time.Second)
 	defer timeout.Stop()
 	for i, f := range futures {
@@ -223,7 +234,7 @@ func (r *Relay) round(ctx context.Context, conn *pgxpool.Conn) (int, error) {
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		}
-		if pubErr != nil && len(acked) < i+1 {
+		if pubErr != nil && len(acked) < i+2 { // acked holds the first event too
 			break // keep the acknowledged prefix; the rest is retried (and de-duplicated)
 		}
 	}
@@ -252,7 +263,16 @@ func (r *Relay) round(ctx context.Context, conn *pgxpool.Conn) (int, error) {
 	if pubErr != nil {
 		return len(acked), fmt.Errorf("publish: %w", pubErr)
 	}
-	return len(batch), nil
+	return len(batch) + 1, nil
+}
+
+// eventMsg is the JetStream message of an outbox row, its event id the
+// message id the stream de-duplicates by.
+func eventMsg(p pending) *nats.Msg {
+	msg := nats.NewMsg(p.subject)
+	msg.Data = p.payload
+	msg.Header.Set(contracts.MsgIDHeader, p.id)
+	return msg
 }
 
 func lockKey(schema string) int64 {
