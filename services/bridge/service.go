@@ -37,7 +37,7 @@ const priorityGroup = "bridge"
 type Service struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
-	svcs   platform.Services
+	svcs   *platform.Service
 	routes []*route
 	log    *slog.Logger
 
@@ -96,7 +96,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) 
 		}()
 	}
 
-	s.svcs, err = platform.AddServices(nc, platform.ServiceSpec{
+	s.svcs, err = platform.AddService(nc, platform.ServiceSpec{
 		Name:        bridge.Service,
 		Version:     Version,
 		Description: "mirrors the JetStream event streams onto Kafka topics",

@@ -172,7 +172,7 @@ func (e *env) peers() {
 			}),
 		}},
 	} {
-		svcs, err := platform.AddServices(e.nc, spec)
+		svcs, err := platform.AddService(e.nc, spec)
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -400,7 +400,7 @@ func (r *Report) Markdown() string {
 
 	w("### (b) Request-reply: bare nats.go against the micro runner\n\n")
 	if rt := r.RoundTrip(); len(rt) > 0 {
-		w("`BenchmarkRoundTrip` (services/internal/platform): one embedded nats-server; bare is `nc.Subscribe` echoing the bytes to `nc.Request`, the runner is `platform.AddServices` + `Handle` (strict JSON decoding, validation, micro stats, error headers) called through `natsrpc.Call` — the same JSON payload.\n\n")
+		w("`BenchmarkRoundTrip` (services/internal/platform): one embedded nats-server; bare is `nc.Subscribe` echoing the bytes to `nc.Request`, the runner is `platform.AddService` + `Handle` (strict JSON decoding, validation, micro stats, error headers) called through `natsrpc.Call` — the same JSON payload.\n\n")
 		w("| mode | bare µs/req | runner µs/req | bare req/s | runner req/s | runner/bare | load |\n|---|---:|---:|---:|---:|---:|---:|\n")
 		for _, p := range rt {
 			w("| %s | %s | %s | %s | %s | **%s** | %s |\n", p.Mode, f(p.BareNs/1000), f(p.RunnerNs/1000), f(p.BareRPS), f(p.RunnerRPS), pct(p.Ratio), load(p.Load1))

@@ -15,7 +15,7 @@ import (
 
 // BenchmarkRoundTrip compares one request-reply round trip on one embedded
 // NATS: a bare nc.Subscribe echo answering nc.Request with the same JSON bytes,
-// against the micro runner (AddServices: one service whose DefaultWorkers
+// against the micro runner (AddService: one service whose DefaultWorkers
 // workers run Handle with strict decoding and Validate) called through
 // natsrpc.Call with a small JSON request. The _parallel variants keep many
 // requests in flight; bare_nats_4q is the bare echo with 4 queue subscribers
@@ -34,7 +34,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	svcs, err := platform.AddServices(srv, platform.ServiceSpec{
+	svcs, err := platform.AddService(srv, platform.ServiceSpec{
 		Name: "bench", Version: "0.0.0-dev", Group: "svc.bench.v1",
 		Endpoints: []platform.Endpoint{platform.Handle(natsrpc.NewOp[echoReq, echoReq]("svc.bench.v1", "echo"), platform.EndpointOptions{},
 			func(_ context.Context, r echoReq) (echoReq, error) { return r, nil })},

@@ -28,7 +28,7 @@ type Handler[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 
 // Endpoint is one named endpoint of a micro service group.
 type Endpoint struct {
-	Group   string // the operation's group; AddServices refuses one that is not the service's
+	Group   string // the operation's group; AddService refuses one that is not the service's
 	Name    string // no dots; the subject is <group>.<name>
 	Handler micro.Handler
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/micro"
 	"github.com/slotmesh/slotmesh/contracts/apperr"
 	"github.com/slotmesh/slotmesh/contracts/natsrpc"
 	"github.com/slotmesh/slotmesh/services/internal/platform"
@@ -86,7 +85,7 @@ func TestDecodeStrict(t *testing.T) {
 	}
 }
 
-// Component test of the endpoint adapter and AddServices on an embedded NATS.
+// Component test of the endpoint adapter and AddService on an embedded NATS.
 
 const (
 	testService = "ptest"
@@ -146,7 +145,7 @@ func testEndpoints(o platform.EndpointOptions) []platform.Endpoint {
 
 type component struct {
 	nc   *nats.Conn
-	svcs platform.Services
+	svcs *platform.Service
 	logs *logRecorder
 }
 
@@ -155,7 +154,7 @@ func startComponent(t *testing.T) *component {
 	n := testenv.StartNATS(t)
 	logs := &logRecorder{}
 	srvConn := n.Connect(t)
-	svcs, err := platform.AddServices(srvConn, platform.ServiceSpec{
+	svcs, err := platform.AddService(srvConn, platform.ServiceSpec{
 		Name:      testService,
 		Version:   "0.0.0-dev",
 		Group:     testGroup,
@@ -187,7 +186,7 @@ func TestEndpointAdapter(t *testing.T) {
 	ctx := natsrpc.WithRequestID(context.Background(), "req-123")
 
 	if n, want := len(c.svcs.Info().Endpoints), len(testEndpoints(platform.EndpointOptions{})); n != want {
-		t.Fatalf("AddServices registered %d endpoints, want %d", n, want)
+		t.Fatalf("AddService registered %d endpoints, want %d", n, want)
 	}
 
 	t.Run("echo", func(t *testing.T) {
@@ -382,7 +381,7 @@ func assertNoLeak(t *testing.T, nc *nats.Conn, op string) {
 
 // endpointStats is the micro stats {requests errors} per endpoint name, and
 // each endpoint's last error.
-func endpointStats(svcs platform.Services) (map[string][2]int, map[string][]string) {
+func endpointStats(svcs *platform.Service) (map[string][2]int, map[string][]string) {
 	counts := map[string][2]int{}
 	last := map[string][]string{}
 	for _, e := range svcs.Stats().Endpoints {
@@ -394,51 +393,12 @@ func endpointStats(svcs platform.Services) (map[string][2]int, map[string][]stri
 	return counts, last
 }
 
-func TestAddServicesRejectsBadSpecs(t *testing.T) {
-	t.Parallel()
-	n := testenv.StartNATS(t)
-	nc := n.Connect(t)
-	const group = "svc.bad.v1"
-	echo := platform.Handle(natsrpc.NewOp[echoReq, echoReq](group, "echo"), platform.EndpointOptions{}, func(_ context.Context, r echoReq) (echoReq, error) { return r, nil })
-	bad := platform.Endpoint{Group: group, Name: "bad.name", Handler: echo.Handler}
-	other := platform.Handle(natsrpc.NewOp[echoReq, echoReq]("svc.other.v1", "echo"), platform.EndpointOptions{}, func(_ context.Context, r echoReq) (echoReq, error) { return r, nil })
-	for _, tc := range []struct {
-		name string
-		spec platform.ServiceSpec
-	}{
-		{"dotted endpoint", platform.ServiceSpec{Name: "badep", Version: "0.0.0-dev", Group: group, Workers: 3,
-			Endpoints: []platform.Endpoint{echo, bad}}},
-		{"not semver", platform.ServiceSpec{Name: "badver", Version: "v1", Group: group,
-			Endpoints: []platform.Endpoint{echo}}},
-		{"endpoint of another group", platform.ServiceSpec{Name: "badgroup", Version: "0.0.0-dev", Group: group,
-			Endpoints: []platform.Endpoint{echo, other}}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			svcs, err := platform.AddServices(nc, tc.spec)
-			if err == nil {
-				_ = svcs.Stop()
-				t.Fatalf("AddServices(%+v) succeeded, want an error", tc.spec)
-			}
-			// Nothing half-registered is left answering.
-			if err := nc.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := nc.Request(micro.APIPrefix+".PING."+tc.spec.Name, nil, time.Second); !errors.Is(err, nats.ErrNoResponders) {
-				t.Fatalf("PING %s after a failed AddServices: %v, want no responders", tc.spec.Name, err)
-			}
-			if _, err := nc.Request(tc.spec.Group+".echo", []byte(`{}`), time.Second); !errors.Is(err, nats.ErrNoResponders) {
-				t.Fatalf("echo after a failed AddServices: %v, want no responders", err)
-			}
-		})
-	}
-}
-
 // TestEmptyMessageErrorStillReplies: a handler returning an *apperr.Error
 // with an empty message must still get an error reply.
 func TestEmptyMessageErrorStillReplies(t *testing.T) {
 	t.Parallel()
 	n := testenv.StartNATS(t)
-	svcs, err := platform.AddServices(n.Connect(t), platform.ServiceSpec{
+	svcs, err := platform.AddService(n.Connect(t), platform.ServiceSpec{
 		Name: "empty", Version: "0.0.0-dev", Group: "svc.empty.v1", Workers: 1,
 		Endpoints: []platform.Endpoint{platform.Handle(natsrpc.NewOp[struct{}, struct{}]("svc.empty.v1", "get"), platform.EndpointOptions{}, func(context.Context, struct{}) (struct{}, error) {
 			return struct{}{}, &apperr.Error{Code: apperr.NotFound}

@@ -51,7 +51,7 @@ func (r *Running) DeferErr(f func() error) {
 	r.stops = append(r.stops, f)
 }
 
-// Serve registers the service's micro endpoints (AddServices, the service's
+// Serve registers the service's micro endpoints (AddService, the service's
 // name unless spec has one) as the last step of a start, so that it answers
 // only once everything it needs runs, and logs that it started.
 func (r *Running) Serve(nc *nats.Conn, spec ServiceSpec, endpoints []Endpoint) error {
@@ -59,7 +59,7 @@ func (r *Running) Serve(nc *nats.Conn, spec ServiceSpec, endpoints []Endpoint) e
 		spec.Name = r.name
 	}
 	spec.Endpoints = append(spec.Endpoints, endpoints...)
-	svc, err := AddServices(nc, spec)
+	svc, err := AddService(nc, spec)
 	if err != nil {
 		return err
 	}

@@ -68,10 +68,6 @@ type Service struct {
 	stopErr  error
 }
 
-// Services is the handle AddServices returns; the plural names the several
-// micro instances a process used to register (ADR 0001, superseded by 0021).
-type Services = *Service
-
 type endpoint struct {
 	name, subject string
 	handler       micro.Handler
@@ -91,13 +87,13 @@ var (
 	nameRegexp   = regexp.MustCompile(`^[A-Za-z0-9\-_]+$`)
 )
 
-// AddServices registers spec on nc as one micro service with a pool of
+// AddService registers spec on nc as one micro service with a pool of
 // spec.Workers workers. Each endpoint is a queue subscription (group "q") on
 // <group>.<name>, so requests are load-balanced across processes (replicas);
 // within the process its callback hands each request to an idle worker and
-// waits for one while all are busy. When AddServices returns the server has
+// waits for one while all are busy. When AddService returns the server has
 // every subscription.
-func AddServices(nc *nats.Conn, spec ServiceSpec) (Services, error) {
+func AddService(nc *nats.Conn, spec ServiceSpec) (*Service, error) {
 	if err := spec.valid(); err != nil {
 		return nil, fmt.Errorf("add micro service %s: %w", spec.Name, err)
 	}

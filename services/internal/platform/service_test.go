@@ -83,7 +83,7 @@ func TestServiceIsOneMicroInstance(t *testing.T) {
 	n := testenv.StartNATS(t)
 	const name, group = "solo", "svc.solo.v1"
 	echo := func(r micro.Request) { _ = r.Respond(r.Data()) }
-	svcs, err := platform.AddServices(n.Connect(t), platform.ServiceSpec{
+	svcs, err := platform.AddService(n.Connect(t), platform.ServiceSpec{
 		Name: name, Version: "1.2.3-rc.1", Description: "one instance", Group: group, Workers: 5,
 		Endpoints: []platform.Endpoint{rawEndpoint(group, "a", echo), rawEndpoint(group, "b", echo)},
 	})
@@ -153,15 +153,15 @@ func TestServiceIsOneMicroInstance(t *testing.T) {
 		t.Fatalf("stats data %s: %v", a.Data, err)
 	}
 
-	// A second AddServices of the same name is a second instance (another
+	// A second AddService of the same name is a second instance (another
 	// process, or a misconfiguration): ls sees both.
-	again, err := platform.AddServices(n.Connect(t), platform.ServiceSpec{Name: name, Version: "1.2.3", Group: group,
+	again, err := platform.AddService(n.Connect(t), platform.ServiceSpec{Name: name, Version: "1.2.3", Group: group,
 		Endpoints: []platform.Endpoint{rawEndpoint(group, "a", echo)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := len(gather(t, nc, "$SRV.PING."+name)); got != 2 {
-		t.Fatalf("two AddServices: %d ping answers, want 2", got)
+		t.Fatalf("two AddService: %d ping answers, want 2", got)
 	}
 	if err := again.Stop(); err != nil {
 		t.Fatal(err)
@@ -179,7 +179,7 @@ func TestServiceStatsExact(t *testing.T) {
 	const name, group = "exact", "svc.exact.v1"
 	work := natsrpc.NewOp[echoReq, echoReq](group, "work")
 	other := natsrpc.NewOp[echoReq, echoReq](group, "other")
-	svcs, err := platform.AddServices(n.Connect(t), platform.ServiceSpec{
+	svcs, err := platform.AddService(n.Connect(t), platform.ServiceSpec{
 		Name: name, Version: "0.0.1", Group: group, Workers: 8,
 		Endpoints: []platform.Endpoint{
 			platform.Handle(work, platform.EndpointOptions{}, func(_ context.Context, r echoReq) (echoReq, error) {
@@ -276,7 +276,7 @@ func TestServiceWorkersBoundConcurrency(t *testing.T) {
 		inFlight.Add(-1)
 		_ = r.Respond(r.Data())
 	}
-	svcs, err := platform.AddServices(n.Connect(t), platform.ServiceSpec{
+	svcs, err := platform.AddService(n.Connect(t), platform.ServiceSpec{
 		Name: "pool", Version: "0.0.1", Group: group, Workers: workers,
 		Endpoints: []platform.Endpoint{rawEndpoint(group, "a", slow), rawEndpoint(group, "b", slow)},
 	})
@@ -316,7 +316,7 @@ func TestServiceRequest(t *testing.T) {
 	n := testenv.StartNATS(t)
 	const name, group = "req", "svc.req.v1"
 	checks := make(chan error, 1)
-	svcs, err := platform.AddServices(n.Connect(t), platform.ServiceSpec{
+	svcs, err := platform.AddService(n.Connect(t), platform.ServiceSpec{
 		Name: name, Version: "0.0.1", Group: group,
 		Endpoints: []platform.Endpoint{rawEndpoint(group, "raw", func(r micro.Request) {
 			var errs []error
@@ -380,7 +380,7 @@ func TestServiceStopDrains(t *testing.T) {
 	const name, group = "drain", "svc.drain.v1"
 	started := make(chan struct{}, 10)
 	release := make(chan struct{})
-	svcs, err := platform.AddServices(n.Connect(t), platform.ServiceSpec{
+	svcs, err := platform.AddService(n.Connect(t), platform.ServiceSpec{
 		Name: name, Version: "0.0.1", Group: group, Workers: 2,
 		Endpoints: []platform.Endpoint{rawEndpoint(group, "slow", func(r micro.Request) {
 			started <- struct{}{}
@@ -478,7 +478,7 @@ func TestServiceStopOnClosedConnection(t *testing.T) {
 	n := testenv.StartNATS(t)
 	const group = "svc.closed.v1"
 	nc := n.Connect(t)
-	svcs, err := platform.AddServices(nc, platform.ServiceSpec{
+	svcs, err := platform.AddService(nc, platform.ServiceSpec{
 		Name: "closed", Version: "0.0.1", Group: group,
 		Endpoints: []platform.Endpoint{rawEndpoint(group, "a", func(r micro.Request) { _ = r.Respond(nil) })},
 	})
@@ -506,7 +506,7 @@ func TestServicePendingLimit(t *testing.T) {
 	n := testenv.StartNATS(t)
 	const name, group = "full", "svc.full.v1"
 	release := make(chan struct{})
-	svcs, err := platform.AddServices(n.Connect(t), platform.ServiceSpec{
+	svcs, err := platform.AddService(n.Connect(t), platform.ServiceSpec{
 		Name: name, Version: "0.0.1", Group: group, Workers: 1,
 		Endpoints: []platform.Endpoint{rawEndpoint(group, "a", func(r micro.Request) {
 			<-release
@@ -572,7 +572,9 @@ func TestServicePendingLimit(t *testing.T) {
 	})
 }
 
-func TestAddServicesRejects(t *testing.T) {
+// TestAddServiceRejects: a bad spec is refused whole; nothing half-registered
+// is left answering, neither an endpoint nor the service's PING.
+func TestAddServiceRejects(t *testing.T) {
 	t.Parallel()
 	n := testenv.StartNATS(t)
 	nc := n.Connect(t)
@@ -589,18 +591,26 @@ func TestAddServicesRejects(t *testing.T) {
 		{"twice", platform.ServiceSpec{Name: "rej", Version: "0.0.1", Group: group, Endpoints: []platform.Endpoint{ok, ok}}, "twice"},
 		{"no handler", platform.ServiceSpec{Name: "rej", Version: "0.0.1", Group: group,
 			Endpoints: []platform.Endpoint{ok, {Group: group, Name: "nil"}}}, "no handler"},
+		{"dotted endpoint", platform.ServiceSpec{Name: "rej", Version: "0.0.1", Group: group, Workers: 3,
+			Endpoints: []platform.Endpoint{ok, rawEndpoint(group, "bad.name", func(micro.Request) {})}}, "endpoint name"},
+		{"not semver", platform.ServiceSpec{Name: "rej", Version: "v1", Group: group, Endpoints: []platform.Endpoint{ok}}, "semver"},
+		{"endpoint of another group", platform.ServiceSpec{Name: "rej", Version: "0.0.1", Group: group,
+			Endpoints: []platform.Endpoint{ok, rawEndpoint("svc.other.v1", "x", func(micro.Request) {})}}, "of group"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			svcs, err := platform.AddServices(nc, tc.spec)
+			svcs, err := platform.AddService(nc, tc.spec)
 			if err == nil {
 				_ = svcs.Stop()
-				t.Fatalf("AddServices(%+v) succeeded", tc.spec)
+				t.Fatalf("AddService(%+v) succeeded", tc.spec)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %q, want it to mention %q", err, tc.want)
 			}
 			if _, err := nc.Request(group+".ok", nil, time.Second); !errors.Is(err, nats.ErrNoResponders) {
-				t.Fatalf("ok after a failed AddServices: %v, want no responders", err)
+				t.Fatalf("ok after a failed AddService: %v, want no responders", err)
+			}
+			if _, err := nc.Request(micro.APIPrefix+".PING.rej", nil, time.Second); !errors.Is(err, nats.ErrNoResponders) {
+				t.Fatalf("PING after a failed AddService: %v, want no responders", err)
 			}
 		})
 	}
